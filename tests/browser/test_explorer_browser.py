@@ -1,0 +1,372 @@
+"""A real browser moves the latent explorer: JupyterLab, headless system Chromium, Playwright.
+
+Starts JupyterLab on 127.0.0.1 (a free port, a token, temporary config, runtime and settings
+folders, and a temporary copy of the notebook, so the repository is never written), opens
+notebook 06 in Debian's Chromium, runs every cell from the Run menu, moves the explorer's z₁
+slider with the keyboard and checks that the slider's value and the decoded image changed and
+that the console shows no widget errors. Screenshots and the console log are written to
+`test-artifacts/browser/`.
+
+    VAE_TEACH_BROWSER_TEST=1 pytest tests/browser -p no:cacheprovider   (.ci/browser.sh)
+
+Settings (environment variables): VAE_TEACH_BROWSER_NOTEBOOK (a notebook to test instead of
+notebooks/06_vae.ipynb), VAE_TEACH_CHROMIUM (default /usr/bin/chromium),
+VAE_TEACH_SLIDER_LABEL (a regular expression for the slider's label, default z₁).
+"""
+
+import contextlib
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+sync_api = pytest.importorskip("playwright.sync_api")
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts" / "browser"
+NOTEBOOK = Path(os.environ.get("VAE_TEACH_BROWSER_NOTEBOOK", ROOT / "notebooks" / "06_vae.ipynb"))
+CHROMIUM = os.environ.get("VAE_TEACH_CHROMIUM", "/usr/bin/chromium")
+# The cell the presenter check types into a new cell at the end ("" skips that check).
+PRESENTER_CODE = os.environ.get(
+    "VAE_TEACH_PRESENTER_CODE",
+    'LatentExplorer(vae, labels=test_y[:5000], test_images=test_x[:5000], size="presenter")',
+)
+SLIDER_LABEL = re.compile(os.environ.get("VAE_TEACH_SLIDER_LABEL", r"^\s*z\s*(₁|1|_1|_\{1\})\b"))
+# Headless, as root, and without the background requests a closed network refuses.
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+WIDGET_ERROR = re.compile(r"widget|ipywidgets|jupyter-widgets", re.IGNORECASE)
+# Time limits, in seconds: the whole test stays under 3 minutes.
+SERVER_START_S = 60
+RUN_ALL_S = 150
+ACTION_MS = 20_000
+
+# User settings for the temporary JupyterLab: never save the notebook, no news pop-up, and
+# every cell in the page (no virtual scrolling), so the test sees all of them; start the
+# notebook's own kernel without asking.
+LAB_SETTINGS = {
+    "@jupyterlab/docmanager-extension/plugin": {"autosave": False},
+    "@jupyterlab/apputils-extension/notification": {"fetchNews": "false", "checkForUpdates": False},
+    "@jupyterlab/notebook-extension/tracker": {
+        "windowingMode": "none",
+        "autoStartDefaultKernel": True,
+    },
+}
+
+CELL_STATE_JS = """() => {
+  const prompts = [...document.querySelectorAll('.jp-Notebook .jp-CodeCell .jp-InputArea-prompt')];
+  const errors = [...document.querySelectorAll('.jp-OutputArea-output')]
+    .filter(o => o.getAttribute('data-mime-type') === 'application/vnd.jupyter.stderr'
+                 && /Error|Traceback/.test(o.textContent))
+    .map(o => o.textContent.slice(0, 2000));
+  return {total: prompts.length,
+          done: prompts.filter(p => /\\[\\d+\\]/.test(p.textContent)).length,
+          errors};
+}"""
+
+# SHA-256 of the bytes behind every <img> in an element (the widget's blob: or data: URLs).
+IMAGE_DIGESTS_JS = """async (box) => Promise.all([...box.querySelectorAll('img')]
+  .filter(img => /^(blob|data):/.test(img.src))
+  .map(async img => {
+    const data = await (await fetch(img.src)).arrayBuffer();
+    const hash = [...new Uint8Array(await crypto.subtle.digest('SHA-256', data))];
+    return [img.src.slice(0, 30), hash.slice(0, 8).map(b => b.toString(16)).join('')];
+  }))"""
+
+# The nearest ancestor of the slider that also holds an image: the explorer's own box.
+EXPLORER_BOX_JS = """(el) => {
+  let node = el;
+  while (node && !node.querySelector('img')) node = node.parentElement;
+  return node;
+}"""
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def write_lab_settings(folder: Path) -> None:
+    """Write LAB_SETTINGS as JupyterLab user settings under `folder`."""
+    for plugin, values in LAB_SETTINGS.items():
+        path = folder / f"{plugin.replace(':', '/')}.jupyterlab-settings"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(values))
+
+
+def api(url: str, token: str, method: str = "GET", timeout: float = 5) -> bytes:
+    """One authenticated request to the Jupyter server's REST API."""
+    request = urllib.request.Request(
+        url, method=method, headers={"Authorization": f"token {token}"}
+    )
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        return response.read()
+
+
+def stop_server(process: subprocess.Popen, base: str, token: str) -> None:
+    """Shut the server and its kernels down politely, then by force; never raises."""
+    if process.poll() is None:
+        with contextlib.suppress(Exception):
+            api(f"{base}/api/shutdown", token, method="POST")
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            for sig, wait_s in ((signal.SIGTERM, 10), (signal.SIGKILL, 10)):
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, sig)
+                try:
+                    process.wait(timeout=wait_s)
+                    break
+                except subprocess.TimeoutExpired:
+                    continue
+
+
+def raise_interrupt(signum, frame):
+    """Turn SIGTERM (e.g. from `timeout`) into KeyboardInterrupt so cleanups still run."""
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+@pytest.fixture
+def lab(tmp_path):
+    """JupyterLab on 127.0.0.1 serving a copy of the notebook; yields (url, token, path)."""
+    if not NOTEBOOK.is_file():
+        pytest.fail(f"notebook not found: {NOTEBOOK}")
+    served = tmp_path / "root"
+    (served / "notebooks").mkdir(parents=True)
+    shutil.copy(NOTEBOOK, served / "notebooks" / NOTEBOOK.name)
+    env = dict(os.environ)
+    for name in ("config", "runtime", "workspaces", "ipython"):
+        (tmp_path / name).mkdir()
+    write_lab_settings(tmp_path / "settings")
+    env.update(
+        JUPYTER_CONFIG_DIR=str(tmp_path / "config"),
+        JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"),
+        JUPYTERLAB_SETTINGS_DIR=str(tmp_path / "settings"),
+        JUPYTERLAB_WORKSPACES_DIR=str(tmp_path / "workspaces"),
+        IPYTHONDIR=str(tmp_path / "ipython"),
+        # The package comes from this checkout even though the notebook is served from a copy.
+        PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")])),
+    )
+    port, token = free_port(), secrets.token_hex(16)
+    base = f"http://127.0.0.1:{port}"
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    log = open(ARTIFACTS / "jupyterlab.log", "w")  # noqa: SIM115 (closed in finally)
+    command = [
+        sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
+        "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
+        f"--ServerApp.root_dir={served}", "--ServerApp.terminals_enabled=False",
+        "--LabApp.extension_manager=readonly",
+    ]  # fmt: skip
+    if os.geteuid() == 0:
+        command.append("--allow-root")  # CI containers run as root
+    process = subprocess.Popen(
+        command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    )
+    previous = signal.signal(signal.SIGTERM, raise_interrupt)
+    try:
+        deadline = time.monotonic() + SERVER_START_S
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"JupyterLab exited with {process.returncode}; see {log.name}")
+            with contextlib.suppress(OSError):
+                api(f"{base}/api/status", token, timeout=2)
+                break
+            if time.monotonic() > deadline:
+                pytest.fail(f"JupyterLab did not answer within {SERVER_START_S} s")
+            time.sleep(0.5)
+        yield base, token, f"notebooks/{NOTEBOOK.name}"
+    finally:
+        stop_server(process, base, token)
+        signal.signal(signal.SIGTERM, previous)
+        log.close()
+
+
+@pytest.fixture
+def page():
+    """A headless Chromium page that records console messages in `page.messages`."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"no Chromium at {CHROMIUM}: apt-get install -y chromium")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS, timeout=60_000
+        )
+        try:
+            context = browser.new_context(viewport={"width": 1280, "height": 900})
+            tab = context.new_page()
+            tab.set_default_timeout(ACTION_MS)
+            tab.messages = []
+            tab.on("console", lambda m: tab.messages.append(f"{m.type}: {m.text}"))
+            tab.on("pageerror", lambda e: tab.messages.append(f"pageerror: {e}"))
+            yield tab
+        finally:
+            with contextlib.suppress(Exception):
+                (ARTIFACTS / "console.log").write_text("\n".join(tab.messages) + "\n")
+            browser.close()
+
+
+def kernel_idle(page) -> bool:
+    """Whether the status bar says the notebook's kernel is connected and idle."""
+    return page.locator(".jp-StatusBar-Item", has_text=re.compile(r"\|\s*Idle")).count() > 0
+
+
+def run_all_cells(page) -> None:
+    """Run > Run All Cells once the kernel is idle; wait until every code cell has run."""
+    page.locator(".jp-Notebook .jp-CodeCell").first.wait_for()
+    deadline = time.monotonic() + RUN_ALL_S
+    while not kernel_idle(page):
+        assert time.monotonic() < deadline, f"the kernel was not idle after {RUN_ALL_S} s"
+        time.sleep(0.5)
+    page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
+    page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")).click()
+    while True:
+        state = page.evaluate(CELL_STATE_JS)
+        assert not state["errors"], "a cell failed in the browser:\n" + state["errors"][0]
+        if state["total"] and state["done"] == state["total"]:
+            return
+        assert time.monotonic() < deadline, f"cells not done after {RUN_ALL_S} s: {state}"
+        time.sleep(0.5)
+
+
+def find_slider(page):
+    """The explorer's z₁ slider (the first slider whose label matches SLIDER_LABEL)."""
+    sliders = page.locator(".jp-OutputArea .widget-slider")
+    sliders.first.wait_for()
+    for i in range(sliders.count()):
+        label = sliders.nth(i).locator(".widget-label").first.inner_text()
+        if SLIDER_LABEL.search(label):
+            return sliders.nth(i)
+    labels = [sliders.nth(i).inner_text() for i in range(sliders.count())]
+    raise AssertionError(f"no slider labelled {SLIDER_LABEL.pattern!r} among {labels}")
+
+
+def wait_for_change(read, before, timeout_s: float = 10.0):
+    """Call `read()` until its value differs from `before` (or time runs out); return it."""
+    deadline = time.monotonic() + timeout_s
+    now = read()
+    while now == before and time.monotonic() < deadline:
+        time.sleep(0.2)
+        now = read()
+    return now
+
+
+def test_explorer_moves_in_a_real_browser(lab, page):
+    try:
+        check_explorer(lab, page)
+    except BaseException:
+        with contextlib.suppress(Exception):
+            page.screenshot(path=ARTIFACTS / "failure.png")
+        raise
+
+
+def move_slider(page, slider, box, presses=8):
+    """Focus the slider's handle and press the right arrow key; return (before, after) pairs
+    of the slider's readout and of the digests of every image in `box`."""
+    readout = slider.locator(".widget-readout")
+    value_before, images_before = readout.inner_text(), box.evaluate(IMAGE_DIGESTS_JS)
+    assert images_before, "the explorer shows no image"
+    slider.locator(".noUi-handle, .ui-slider-handle").first.focus()
+    for _ in range(presses):
+        page.keyboard.press("ArrowRight")
+    value_after = wait_for_change(readout.inner_text, value_before)
+    images_after = wait_for_change(lambda: box.evaluate(IMAGE_DIGESTS_JS), images_before)
+    assert value_after != value_before, f"the slider did not move from {value_before!r}"
+    # The first image of the explorer is the decoded digit.
+    assert images_after[0][1] != images_before[0][1], "the decoded image did not change"
+    return (value_before, value_after), (images_before, images_after)
+
+
+def menu(page, menu_name: str, item: str) -> None:
+    """Click `item` (a regular expression on its label) in the menu bar's `menu_name`."""
+    page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(f"^{menu_name}$")).click()
+    page.locator(".lm-Menu-itemLabel", has_text=re.compile(f"^{item}$")).click()
+
+
+def save_picture(element_or_page, name: str, **options) -> None:
+    """Screenshot into test-artifacts/browser/, and into docs/ if VAE_TEACH_UPDATE_DOCS=1."""
+    path = ARTIFACTS / name
+    element_or_page.screenshot(path=path, **options)
+    if os.environ.get("VAE_TEACH_UPDATE_DOCS") == "1":
+        from PIL import Image
+
+        # A 256-colour palette keeps the README's pictures small.
+        Image.open(path).convert("RGB").quantize(256).save(ROOT / "docs" / name, optimize=True)
+
+
+def check_explorer(lab, page):
+    """Open, run, move z₁ with the keyboard, check the image and the console; then the same in
+    presenter size, in an output view of its own, in JupyterLab's presentation mode."""
+    base, token, path = lab
+    # /doc/ opens JupyterLab's single-document (simple) interface, as a lecturer would.
+    page.goto(f"{base}/doc/tree/{path}?reset&token={token}", timeout=60_000)
+    run_all_cells(page)
+
+    slider = find_slider(page)
+    box = slider.evaluate_handle(EXPLORER_BOX_JS).as_element()
+    assert box is not None, "no image next to the slider"
+    box.scroll_into_view_if_needed()
+    box.screenshot(path=ARTIFACTS / "explorer-before.png")
+    move_slider(page, slider, box)
+    save_picture(box, "explorer.png")
+    check_console(page)
+
+    if PRESENTER_CODE:
+        check_presenter(page)
+        check_console(page)
+
+
+def check_console(page) -> None:
+    """No widget error shown in the page or logged in the browser console."""
+    shown = page.locator("body").inner_text()
+    assert "Error displaying widget" not in shown
+    errors = [m for m in page.messages if m.startswith(("error", "pageerror"))]
+    widget_errors = [m for m in errors if WIDGET_ERROR.search(m)]
+    assert widget_errors == [], "widget errors in the console:\n" + "\n".join(widget_errors)
+
+
+def check_presenter(page) -> None:
+    """Presenter size on a projector: a new cell builds the explorer with size="presenter",
+    its output opens in a view of its own, presentation mode on, and z₁ moves by keyboard."""
+    cells = page.locator(".jp-Notebook .jp-Cell")
+    count = cells.count()
+    cells.last.click()  # select the last cell (a rendered Markdown cell: command mode)
+    page.keyboard.press("Escape")  # command mode, whatever the cell
+    page.keyboard.press("b")  # a new cell below
+    page.keyboard.press("Enter")  # edit it
+    page.keyboard.type(PRESENTER_CODE)
+    page.keyboard.press("Shift+Enter")
+    new_cell = cells.nth(count)
+    new_cell.locator(".jp-OutputArea .widget-slider").first.wait_for(timeout=60_000)
+    # One action: right-click the output, "Create New View for Cell Output".
+    new_cell.locator(".jp-OutputArea-prompt").first.click(button="right")
+    page.locator(
+        ".lm-Menu-itemLabel", has_text=re.compile(r"^Create New View for (Cell )?Output$")
+    ).click()
+    view = page.locator(".jp-LinkedOutputView")
+    view.locator(".widget-slider").first.wait_for()
+    page.set_viewport_size({"width": 1600, "height": 1000})
+    menu(page, "View", "Presentation Mode")
+    slider = view.locator(".widget-slider").first
+    box = slider.evaluate_handle(EXPLORER_BOX_JS).as_element()
+    (before, after), _ = move_slider(page, slider, box, presses=20)
+    save_picture(page, "presenter.png")

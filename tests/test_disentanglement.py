@@ -1,0 +1,220 @@
+"""Tests of vae_teach.disentanglement against independent references and known answers."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+from scipy.stats import entropy as scipy_entropy
+
+from vae_teach.disentanglement import (
+    discrete_entropy,
+    discrete_mutual_info,
+    discretize,
+    free_bits_kl,
+    kl_per_dimension,
+    linear_beta,
+    mig,
+    tc_decomposition,
+    total_correlation,
+)
+
+# --- mutual information and MIG ---
+
+
+def test_discrete_entropy_matches_scipy():
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, 7, size=500)
+    expected = scipy_entropy(np.bincount(labels))
+    assert discrete_entropy(labels) == pytest.approx(expected, rel=1e-12)
+
+
+def test_mutual_info_is_entropy_sum_minus_joint_entropy():
+    rng = np.random.default_rng(1)
+    a = rng.integers(0, 5, size=2000)
+    b = (a + rng.integers(0, 3, size=2000)) % 6
+    joint = scipy_entropy(np.unique(np.stack([a, b]), axis=1, return_counts=True)[1])
+    # I(a; b) = H(a) + H(b) − H(a, b), entropies from scipy
+    expected = scipy_entropy(np.bincount(a)) + scipy_entropy(np.bincount(b)) - joint
+    assert discrete_mutual_info(a, b) == pytest.approx(expected, rel=1e-10)
+    # I(a; a) = H(a); labels need not start at 0
+    assert discrete_mutual_info(a + 10, a) == pytest.approx(discrete_entropy(a), rel=1e-12)
+
+
+def test_discretize_bins_equal_width():
+    codes = np.array([[0.0, 5.0], [0.5, 5.0], [1.0, 5.0], [0.26, 5.0]])
+    binned = discretize(codes, bins=4)
+    assert binned[:, 0].tolist() == [0, 2, 3, 1]
+    # a constant column falls in one bin
+    assert (binned[:, 1] == 0).all()
+
+
+def factor_grid(n, levels, seed=0):
+    rng = np.random.default_rng(seed)
+    return np.stack([rng.integers(0, k, size=n) for k in levels], axis=1)
+
+
+def test_mig_of_a_perfect_code_is_near_one():
+    factors = factor_grid(10_000, levels=(3, 6, 10, 8))
+    rng = np.random.default_rng(2)
+    # one latent per factor (an affine map: 20 equal-width bins keep all levels apart),
+    # in shuffled order, plus two unrelated latents
+    affine = factors * np.array([0.3, -2.0, 1.0, 0.7]) + np.array([1.0, 0.0, -3.0, 5.0])
+    codes = np.concatenate([affine, rng.normal(size=(len(factors), 2))], axis=1)[
+        :, [4, 2, 0, 5, 3, 1]
+    ]
+    result = mig(codes, factors, bins=20)
+    # the plug-in MI of an unrelated latent is ≈ (bins − 1)(levels − 1) / (2N): a small bias
+    assert result.score > 0.98
+    assert np.all(result.per_factor > 0.97)
+    np.testing.assert_allclose(result.entropy, np.log([3, 6, 10, 8]), atol=0.01)
+
+
+def test_mig_of_a_random_code_is_near_zero():
+    factors = factor_grid(10_000, levels=(3, 6, 10, 8))
+    codes = np.random.default_rng(3).normal(size=(len(factors), 6))
+    assert 0 <= mig(codes, factors).score < 0.01
+
+
+def test_mig_of_an_entangled_code_is_low_even_though_mi_is_high():
+    # two latents that each mix two factors equally: both know a lot, neither alone
+    factors = factor_grid(10_000, levels=(10, 10))
+    codes = np.stack([factors[:, 0] + factors[:, 1], factors[:, 0] - factors[:, 1]], axis=1)
+    result = mig(codes.astype(float), factors)
+    assert result.mi.min() > 0.2 * np.log(10)
+    assert result.score < 0.1
+
+
+def test_mig_bad_input():
+    factors = factor_grid(100, levels=(3, 4))
+    with pytest.raises(ValueError, match="codes must have at least 2"):
+        mig(np.zeros((100, 1)), factors)
+    with pytest.raises(ValueError, match="same N"):
+        mig(np.zeros((99, 3)), factors)
+    with pytest.raises(ValueError, match="at least 2 distinct"):
+        mig(np.random.default_rng(0).normal(size=(100, 3)), np.zeros((100, 2), dtype=int))
+    with pytest.raises(ValueError, match="bins must be"):
+        discretize(np.zeros((5, 2)), bins=1)
+
+
+# --- KL per dimension, free bits, annealing ---
+
+
+def test_kl_per_dimension_matches_torch_distributions():
+    g = torch.Generator().manual_seed(0)
+    mu, logvar = torch.randn(64, 5, generator=g), torch.randn(64, 5, generator=g)
+    q = torch.distributions.Normal(mu, (0.5 * logvar).exp())
+    p = torch.distributions.Normal(torch.zeros(()), torch.ones(()))
+    expected = torch.distributions.kl_divergence(q, p).mean(dim=0)
+    torch.testing.assert_close(kl_per_dimension(mu, logvar), expected)
+
+
+def test_free_bits_only_bites_below_lambda():
+    mu = torch.tensor([[2.0, 0.0, 0.1]])
+    logvar = torch.zeros(1, 3)
+    kl = kl_per_dimension(mu, logvar)  # 2, 0, 0.005
+    assert free_bits_kl(mu, logvar, 0.0).item() == pytest.approx(kl.sum().item())
+    assert free_bits_kl(mu, logvar, 0.5).item() == pytest.approx(2.0 + 0.5 + 0.5)
+    # no gradient reaches a dimension below λ, a normal one above
+    mu.requires_grad_(True)
+    free_bits_kl(mu, logvar, 0.5).backward()
+    assert mu.grad[0, 1] == 0 and mu.grad[0, 2] == 0 and mu.grad[0, 0] == pytest.approx(2.0)
+    with pytest.raises(ValueError, match="free_bits"):
+        free_bits_kl(mu, logvar, -1.0)
+
+
+def test_linear_beta_schedule():
+    assert [linear_beta(e, 4) for e in range(6)] == [0.0, 0.25, 0.5, 0.75, 1.0, 1.0]
+    assert linear_beta(1, 2, beta_max=4.0) == 2.0
+    with pytest.raises(ValueError, match="warmup_epochs"):
+        linear_beta(0, 0)
+
+
+# --- β-TCVAE decomposition ---
+
+
+def gaussian_population(m, rho, s=1.0, sigma=0.3, seed=0):
+    """Posteriors N(mu_n, σ² I) with mu_n ~ N(0, s² C), C = corr(ρ) on dims 0-1, dim 2 free.
+
+    Returns mu, logvar (m, 3) and the aggregate posterior's covariance S = s² C + σ² I.
+    """
+    g = torch.Generator().manual_seed(seed)
+    a, b, c = torch.randn(3, m, generator=g, dtype=torch.float64)
+    mu = s * torch.stack([a, rho * a + math.sqrt(1 - rho**2) * b, c], dim=1)
+    logvar = torch.full_like(mu, math.log(sigma**2))
+    corr = torch.tensor([[1.0, rho, 0.0], [rho, 1.0, 0.0], [0.0, 0.0, 1.0]], dtype=torch.float64)
+    return mu, logvar, s**2 * corr + sigma**2 * torch.eye(3, dtype=torch.float64)
+
+
+@pytest.mark.parametrize("estimator", ["stratified", "mws"])
+def test_terms_add_up_to_the_monte_carlo_kl(estimator):
+    mu, logvar, _ = gaussian_population(500, rho=0.5)
+    d = tc_decomposition(mu, logvar, 10_000, estimator, generator=torch.Generator())
+    assert d.mi + d.tc + d.dwkl == pytest.approx(d.kl, abs=1e-9)
+
+
+def test_sum_matches_closed_form_average_kl():
+    # the sum is a one-sample MC estimate of E_n KL(q(z|n) ‖ p): compare with the closed form
+    mu, logvar, _ = gaussian_population(1500, rho=0.7, seed=1)
+    d = tc_decomposition(mu, logvar, generator=torch.Generator().manual_seed(0))
+    closed = kl_per_dimension(mu, logvar).sum().item()
+    # sd of one sample of log q(z|n) − log p(z) is ≈ 1.5 nats here; 1500 samples: se ≈ 0.04
+    assert d.kl == pytest.approx(closed, abs=0.15)
+
+
+@pytest.mark.parametrize("rho", [0.0, 0.9])
+def test_terms_match_a_gaussian_aggregate_posterior(rho):
+    # q(z) ≈ N(0, S): TC = ½(Σ_j log S_jj − log det S), dim-wise KL = Σ_j ½(S_jj − 1 − log S_jj),
+    # and MI = ½ log det S − ½ Σ_j log σ² (z = μ + σ ε with μ Gaussian)
+    mu, logvar, cov = gaussian_population(2000, rho=rho, seed=2)
+    d = tc_decomposition(mu, logvar, generator=torch.Generator().manual_seed(1))
+    var = torch.diagonal(cov)
+    tc = 0.5 * (var.log().sum() - torch.logdet(cov)).item()
+    dwkl = (0.5 * (var - 1 - var.log())).sum().item()
+    mi = 0.5 * (torch.logdet(cov) - logvar[0].sum()).item()
+    assert d.tc == pytest.approx(tc, abs=0.08)
+    assert d.dwkl == pytest.approx(dwkl, abs=0.05)
+    assert d.mi == pytest.approx(mi, abs=0.15)
+
+
+def test_tc_is_near_zero_when_factorised_and_positive_when_correlated():
+    independent = tc_decomposition(*gaussian_population(1000, rho=0.0)[:2])
+    correlated = tc_decomposition(*gaussian_population(1000, rho=0.95)[:2])
+    assert abs(independent.tc) < 0.1
+    assert correlated.tc > 0.7
+
+
+def test_stratified_equals_plain_average_when_batch_is_dataset():
+    mu, logvar, _ = gaussian_population(300, rho=0.3)
+    z = mu + 0.3 * torch.randn(mu.shape, dtype=torch.float64)
+    d = tc_decomposition(mu, logvar, z=z)
+    # independent computation with torch.distributions: q(z) = (1/M) Σ_m q(z | n_m)
+    q = torch.distributions.Normal(mu[None, :, :], (0.5 * logvar[None, :, :]).exp())
+    pair = q.log_prob(z[:, None, :])  # (M, M, Z)
+    log_qz = torch.logsumexp(pair.sum(2), dim=1) - math.log(300)
+    log_qzj = (torch.logsumexp(pair, dim=1) - math.log(300)).sum(1)
+    assert d.tc == pytest.approx((log_qz - log_qzj).mean().item(), rel=1e-10)
+    assert total_correlation(z, mu, logvar) == pytest.approx(d.tc, rel=1e-12)
+
+
+def test_mws_offsets_bias_the_terms():
+    # minibatch weighted sampling with N ≫ M shifts MI up and dim-wise KL down by ~log N
+    mu, logvar, _ = gaussian_population(500, rho=0.0)
+    g = torch.Generator().manual_seed(3)
+    z = mu + 0.3 * torch.randn(mu.shape, generator=g, dtype=torch.float64)
+    stratified = tc_decomposition(mu, logvar, 100_000, z=z)
+    mws = tc_decomposition(mu, logvar, 100_000, "mws", z=z)
+    assert mws.mi > stratified.mi + 3 and mws.dwkl < stratified.dwkl - 3
+    assert mws.kl == pytest.approx(stratified.kl)
+
+
+def test_tc_decomposition_bad_input():
+    mu = torch.zeros(10, 3)
+    with pytest.raises(ValueError, match="same shape"):
+        tc_decomposition(mu, torch.zeros(10, 2))
+    with pytest.raises(ValueError, match="dataset_size"):
+        tc_decomposition(mu, mu, dataset_size=5)
+    with pytest.raises(ValueError, match="estimator"):
+        tc_decomposition(mu, mu, estimator="mss")
+    with pytest.raises(ValueError, match="z must have"):
+        tc_decomposition(mu, mu, z=torch.zeros(10, 2))

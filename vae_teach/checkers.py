@@ -1,0 +1,660 @@
+"""Checkers for the "implement" exercises: right, close or wrong, and why.
+
+A checker runs the student's function on fixed inputs, runs the package's reference on the
+same inputs, and compares. It never raises: an error in the student's code becomes a "wrong"
+verdict that shows the error. The first part holds the shared machinery; each notebook's
+`check_<name>(student_fn) -> Verdict` functions follow in its section.
+"""
+
+import copy
+import html
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+STATUSES = ("right", "close", "wrong")
+_ICONS = {"right": "✅", "close": "🟡", "wrong": "❌"}
+_COLOURS = {"right": "#1a7f37", "close": "#9a6700", "wrong": "#cf222e"}
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The outcome of a check: status "right", "close" or "wrong", and a message saying why."""
+
+    status: str
+    message: str
+
+    def __post_init__(self):
+        if self.status not in STATUSES:
+            raise ValueError(f"status must be one of {STATUSES}, got {self.status!r}")
+
+    def __bool__(self) -> bool:
+        return self.status == "right"
+
+    def __str__(self) -> str:
+        return f"{_ICONS[self.status]} {self.status}: {self.message}"
+
+    __repr__ = __str__
+
+    def _repr_html_(self) -> str:
+        colour = _COLOURS[self.status]
+        return (
+            f'<div style="border-left: 4px solid {colour}; padding: 2px 8px">'
+            f"{_ICONS[self.status]} <b>{self.status}</b>: {html.escape(self.message)}</div>"
+        )
+
+
+def _to_array(value):
+    """Tensor, number or array -> float64 NumPy array; None when it is not numeric."""
+    if isinstance(value, torch.Tensor):
+        return value.detach().cpu().double().numpy()
+    if isinstance(value, (bool, int, float, np.number, np.ndarray)):
+        array = np.asarray(value)
+        return array.astype(np.float64) if array.dtype.kind in "biuf" else None
+    return None
+
+
+def compare(
+    student_output, reference_output, rtol=1e-5, atol=1e-6, close_rtol=1e-2, name="the output"
+) -> Verdict:
+    """Compare a student's output with the reference: right, close (within close_rtol), wrong.
+
+    Tuples and lists (e.g. (mu, logvar)) are compared element by element.
+
+    Args:
+        student_output, reference_output: tensors, arrays, numbers, or tuples of them.
+        rtol, atol: tolerances for "right" (as in numpy.allclose).
+        close_rtol: relative tolerance for "close".
+        name: what the output is called in messages.
+    """
+    if student_output is None:
+        return Verdict("wrong", f"{name} is None: did you forget the `return`?")
+    if isinstance(reference_output, (tuple, list)):
+        if not isinstance(student_output, (tuple, list)):
+            kind = type(student_output).__name__
+            return Verdict(
+                "wrong", f"{name} should be {len(reference_output)} values, got one {kind}"
+            )
+        if len(student_output) != len(reference_output):
+            return Verdict(
+                "wrong",
+                f"{name} should have {len(reference_output)} values, got {len(student_output)}",
+            )
+        fields = getattr(reference_output, "_fields", None)
+        verdicts = [
+            compare(s, r, rtol, atol, close_rtol, f"{name}[{fields[i] if fields else i}]")
+            for i, (s, r) in enumerate(zip(student_output, reference_output, strict=True))
+        ]
+        for status in ("wrong", "close"):
+            for verdict in verdicts:
+                if verdict.status == status:
+                    return verdict
+        return Verdict("right", f"{name} matches the reference")
+    student, reference = _to_array(student_output), _to_array(reference_output)
+    if reference is None:
+        raise TypeError(f"cannot compare outputs of type {type(reference_output).__name__}")
+    if student is None:
+        return Verdict(
+            "wrong", f"{name} should be a tensor or number, got {type(student_output).__name__}"
+        )
+    if student.shape != reference.shape:
+        return Verdict(
+            "wrong",
+            f"{name} has shape {tuple(student.shape)}, expected {tuple(reference.shape)}: "
+            "check which dimensions you sum or average over.",
+        )
+    if not np.isfinite(student).all() and np.isfinite(reference).all():
+        return Verdict("wrong", f"{name} contains NaN or inf, the reference does not")
+    if np.allclose(student, reference, rtol=rtol, atol=atol, equal_nan=True):
+        return Verdict("right", f"{name} matches the reference")
+    error = np.abs(student - reference)
+    worst = np.unravel_index(np.nanargmax(error), error.shape) if error.ndim else ()
+    where = f" at index {tuple(int(i) for i in worst)}" if worst else ""
+    detail = f"got {student[worst]:.6g}{where}, expected {reference[worst]:.6g}"
+    if np.allclose(student, reference, rtol=close_rtol, atol=atol, equal_nan=True):
+        return Verdict(
+            "close",
+            f"{name} is nearly right but not within tolerance: {detail}. "
+            "Look for a small slip (a constant, an epsilon, float32 vs float64).",
+        )
+    if np.abs(reference).max() > atol and np.allclose(-student, reference, rtol=rtol, atol=atol):
+        return Verdict("wrong", f"{name} has the wrong sign: {detail}.")
+    return Verdict("wrong", f"{name} differs from the reference: {detail}.")
+
+
+def check_function(
+    student_fn,
+    reference_fn,
+    inputs,
+    rtol=1e-5,
+    atol=1e-6,
+    close_rtol=1e-2,
+    mistakes=None,
+    seed=None,
+    name=None,
+) -> Verdict:
+    """Run `student_fn` and `reference_fn` on each input and compare; never raises.
+
+    Args:
+        student_fn: the student's function.
+        reference_fn: the package's function with the same signature.
+        inputs: list of argument tuples (positional) or dicts (keyword arguments).
+        rtol, atol, close_rtol: tolerances, as in `compare`.
+        mistakes: optional {hint: wrong_fn}: known mistakes; if the student's output matches
+            wrong_fn's, the hint is added to the message.
+        seed: if given, torch is seeded with it before every call (for random functions).
+        name: the function's name in messages (default: reference_fn.__name__).
+    """
+    name = name or getattr(reference_fn, "__name__", "your function")
+    if not callable(student_fn):
+        return Verdict("wrong", f"expected a function, got {type(student_fn).__name__}")
+
+    def call(fn, args):
+        # fresh copies, so a function that edits its inputs in place cannot affect the other
+        args = copy.deepcopy(args)
+        if seed is not None:
+            torch.manual_seed(seed)
+        return fn(**args) if isinstance(args, dict) else fn(*args)
+
+    for i, args in enumerate(inputs):
+        where = f"test input {i + 1} of {len(inputs)}: "
+        try:
+            student = call(student_fn, args)
+        except NotImplementedError:
+            return Verdict("wrong", f"{name} is not implemented yet: replace the `raise` line")
+        except Exception as error:  # the student's code may raise anything
+            return Verdict("wrong", f"{where}{name} raised {type(error).__name__}: {error}")
+        reference = call(reference_fn, args)
+        verdict = compare(student, reference, rtol, atol, close_rtol, f"the output of {name}")
+        if verdict.status == "right":
+            continue
+        message = where + verdict.message
+        for hint, wrong_fn in (mistakes or {}).items():
+            try:
+                matches = compare(student, call(wrong_fn, args), rtol, atol).status == "right"
+            except Exception:  # a mistake that does not apply to this input
+                matches = False
+            if matches:
+                message += f" Hint: {hint}"
+                break
+        return Verdict(verdict.status, message)
+    plural = "s" if len(inputs) != 1 else ""
+    return Verdict("right", f"{name} matches the reference on {len(inputs)} test input{plural}")
+
+
+# --- 01 autoencoder ---
+
+
+def _reconstruction_inputs():
+    """Fixed (x, x_hat) pairs: grey-level images and sigmoid outputs, 4-D and flat."""
+    generator = torch.Generator().manual_seed(101)
+    pairs = []
+    for shape in [(4, 1, 28, 28), (3, 784), (1, 1, 28, 28)]:
+        x = torch.rand(shape, generator=generator)
+        logits = 2 * torch.randn(shape, generator=generator)
+        pairs.append((x, logits))
+    return pairs
+
+
+def check_reconstruction_loss(student_fn) -> Verdict:
+    """Check `reconstruction_loss(x, x_hat)`: BCE summed over pixels, mean over the batch.
+
+    The reference is the autoencoder's training loss, `Autoencoder.loss(x)["recon"]`:
+    −log p(x|z) of independent Bernoulli pixels, from the likelihoods module.
+    """
+    from vae_teach.likelihoods import bernoulli_log_likelihood
+
+    if not callable(student_fn):
+        return Verdict("wrong", f"expected a function, got {type(student_fn).__name__}")
+    inputs = _reconstruction_inputs()
+    for i, (x, logits) in enumerate(inputs):
+        where = f"test input {i + 1} of {len(inputs)} (x of shape {tuple(x.shape)}): "
+        x_hat = torch.sigmoid(logits)
+        try:
+            student = student_fn(x.clone(), x_hat.clone())
+        except NotImplementedError:
+            return Verdict("wrong", "reconstruction_loss is not implemented yet")
+        except Exception as error:  # the student's code may raise anything
+            return Verdict("wrong", f"{where}it raised {type(error).__name__}: {error}")
+        # BCE_b = −Σ_i [x_i log x̂_i + (1 − x_i) log(1 − x̂_i)], per example (B,)
+        bce = -bernoulli_log_likelihood(x, logits)
+        # loss = (1/B) Σ_b BCE_b, a scalar
+        reference = bce.mean()
+        verdict = compare(student, reference, rtol=1e-4, name="the loss")
+        if verdict.status == "right":
+            continue
+        pixels = x[0].numel()
+        # near misses: right formula, wrong reduction (a scale factor or a missing mean)
+        near = {
+            f"you averaged over the {pixels} pixels too; sum over pixels (nats per image) "
+            "and average over the batch only.": reference / pixels,
+            "you summed over the batch; average over the batch instead, so the loss does "
+            "not grow with the batch size.": bce.sum(),
+            "you return one loss per image; return their mean over the batch (a scalar).": bce,
+        }
+        for hint, value in near.items():
+            if compare(student, value, rtol=1e-4, name="the loss").status == "right":
+                return Verdict("close", where + hint)
+        # x̂ − x squared: a fine loss, but not the one the model is trained with
+        squared = (x_hat - x).pow(2).reshape(len(x), -1)
+        for value in (squared.sum(1).mean(), squared.mean()):
+            if compare(student, value, rtol=1e-4).status == "right":
+                return Verdict(
+                    "wrong",
+                    where + "that is the squared error; the model uses the binary "
+                    "cross-entropy −[x log x̂ + (1 − x) log(1 − x̂)].",
+                )
+        return Verdict("wrong", where + verdict.message)
+    return Verdict("right", f"reconstruction_loss matches the reference on {len(inputs)} inputs")
+
+
+# --- 02 denoising ---
+
+
+def _salt_and_pepper_runs(student_fn, x, fraction, seed):
+    """Call student_fn(x_copy, fraction) with torch seeded; return (output, x_copy)."""
+    x_copy = x.clone()
+    torch.manual_seed(seed)
+    return student_fn(x_copy, fraction), x_copy
+
+
+def check_salt_and_pepper(student_fn) -> Verdict:
+    """Check `salt_and_pepper(x, fraction)` by the statistics of what it changes.
+
+    Random functions cannot be compared number by number, so the check measures, on a batch
+    of grey images (every pixel 0.5, so every overwritten pixel shows): the share of pixels
+    changed (should be `fraction`, ± 0.01), the values written (only 0 and 1), the share of
+    salt among them (½ ± 0.05), that different images get different pixels, that fraction 0
+    changes nothing, and that x itself is left unchanged.
+    """
+    if not callable(student_fn):
+        return Verdict("wrong", f"expected a function, got {type(student_fn).__name__}")
+    grey = torch.full((64, 1, 28, 28), 0.5)
+    verdicts = []
+    for i, fraction in enumerate([0.0, 0.1, 0.3, 0.6]):
+        where = f"with fraction={fraction}: "
+        try:
+            x_tilde, x_after = _salt_and_pepper_runs(student_fn, grey, fraction, seed=i)
+        except NotImplementedError:
+            return Verdict("wrong", "salt_and_pepper is not implemented yet")
+        except Exception as error:  # the student's code may raise anything
+            return Verdict("wrong", f"{where}it raised {type(error).__name__}: {error}")
+        if not isinstance(x_tilde, torch.Tensor) or x_tilde.shape != grey.shape:
+            got = tuple(x_tilde.shape) if isinstance(x_tilde, torch.Tensor) else type(x_tilde)
+            return Verdict(
+                "wrong",
+                f"{where}expected a tensor of shape {tuple(grey.shape)}, got {got}",
+            )
+        changed = x_tilde != grey  # (B, 1, 28, 28) bool
+        share = changed.float().mean().item()
+        if fraction == 0:
+            if share > 0:
+                return Verdict("wrong", f"{where}{share:.1%} of pixels changed, expected none")
+            continue
+        if share == 0:
+            return Verdict("wrong", f"{where}no pixel changed")
+        values = x_tilde[changed]
+        if not torch.all((values == 0) | (values == 1)):
+            return Verdict(
+                "wrong",
+                f"{where}changed pixels must become 0 (pepper) or 1 (salt), "
+                f"found other values such as {values[(values != 0) & (values != 1)][0]:.3g}",
+            )
+        salt = (values == 1).float().mean().item()
+        if salt in (0.0, 1.0):
+            name = "salt (1)" if salt == 1 else "pepper (0)"
+            return Verdict("wrong", f"{where}every changed pixel is {name}; flip a fair coin")
+        if torch.all(changed == changed[:1]):
+            verdicts.append(
+                Verdict(
+                    "close",
+                    f"{where}every image has the same pixels changed; "
+                    "draw a new choice for each image",
+                )
+            )
+            continue
+        if abs(share - fraction) > 0.01:
+            message = f"{where}{share:.1%} of the pixels changed, expected {fraction:.0%}"
+            if fraction / 2.2 < share < 2.2 * fraction:
+                hint = (
+                    " (did you draw salt and pepper separately, each with probability `fraction`?)"
+                    if share > fraction
+                    else ""
+                )
+                verdicts.append(Verdict("close", message + hint))
+                continue
+            return Verdict("wrong", message)
+        if abs(salt - 0.5) > 0.05:
+            verdicts.append(
+                Verdict("close", f"{where}{salt:.0%} of changed pixels are salt, expected ½")
+            )
+            continue
+        if not torch.equal(x_after, grey):
+            verdicts.append(
+                Verdict(
+                    "close",
+                    f"{where}your function also changed its input x; "
+                    "work on a copy (x.clone()) or use torch.where",
+                )
+            )
+    if verdicts:
+        return verdicts[0]
+    return Verdict(
+        "right",
+        "the right share of pixels changed, to 0 or 1 half and half, fresh per image",
+    )
+
+
+# --- 03 ELBO ---
+
+
+def _linear_gaussian_cases():
+    """Fixed inputs (model, x, mu_q, cov_q) for the linear-Gaussian ELBO: d = 1 and d = 2."""
+    from vae_teach.linear_gaussian import LinearGaussian
+
+    f64 = torch.float64
+    one = LinearGaussian([[1.2], [-0.7]], [0.3, -0.2], 0.8)
+    two = LinearGaussian([[1.0, 0.5], [-0.3, 0.8], [0.6, -1.1]], [0.1, 0.0, -0.4], 0.5)
+    # several q at once for d = 2: (3, 2) means and (3, 2, 2) covariances
+    mu_many = torch.tensor([[0.0, 0.0], [1.0, -0.5], [-2.0, 1.5]], dtype=f64)
+    cov_many = torch.tensor(
+        [[[1.0, 0.0], [0.0, 1.0]], [[0.3, 0.1], [0.1, 0.2]], [[2.0, -0.9], [-0.9, 0.8]]], dtype=f64
+    )
+    return [
+        (one, torch.tensor([1.5, -1.0], dtype=f64), torch.tensor([0.2], dtype=f64),
+         torch.tensor([[0.5]], dtype=f64)),
+        (one, torch.tensor([-0.4, 2.0], dtype=f64), torch.tensor([-1.0], dtype=f64),
+         torch.tensor([[2.0]], dtype=f64)),
+        (two, torch.tensor([0.7, -1.2, 0.9], dtype=f64), mu_many, cov_many),
+    ]  # fmt: skip
+
+
+def _elbo_without_spread(model, x, mu_q, cov_q):
+    """A known mistake: E_q ‖x − Wz − b‖² taken as ‖x − W mu_q − b‖² (no tr(W cov_q Wᵀ))."""
+    from vae_teach import linear_gaussian as lg
+
+    spread = torch.diagonal(model.W @ cov_q @ model.W.T, dim1=-2, dim2=-1).sum(-1)
+    return lg.exact_elbo(model, x, mu_q, cov_q) + 0.5 * spread / model.sigma**2
+
+
+def _elbo_plus_kl(model, x, mu_q, cov_q):
+    """A known mistake: the KL added instead of subtracted."""
+    from vae_teach import linear_gaussian as lg
+
+    return lg.expected_log_likelihood(model, x, mu_q, cov_q) + lg.kl_to_prior(mu_q, cov_q)
+
+
+def _elbo_sigma_not_squared(model, x, mu_q, cov_q):
+    """A known mistake: σ used where the variance σ² belongs."""
+    from vae_teach import linear_gaussian as lg
+
+    scaled = lg.LinearGaussian(model.W, model.b, model.sigma**0.5)
+    return lg.exact_elbo(scaled, x, mu_q, cov_q)
+
+
+def check_linear_gaussian_elbo(student_fn) -> Verdict:
+    """Check `exact_elbo(model, x, mu_q, cov_q)` of the linear-Gaussian model (notebook 03).
+
+    The student's function gets a `LinearGaussian` (attributes W (D, d), b (D,), sigma), x (D,),
+    mu_q (..., d) and cov_q (..., d, d), all float64, and returns the ELBO (...) in nats.
+    """
+    from vae_teach.linear_gaussian import exact_elbo
+
+    mistakes = {
+        "E_q[‖x − Wz − b‖²] = ‖x − W mu_q − b‖² + tr(W cov_q Wᵀ): z spreads around mu_q, "
+        "and the spread costs reconstruction error too.": _elbo_without_spread,
+        "the KL to the prior is subtracted: ELBO = E_q[log p(x|z)] − KL(q ‖ p(z)).": _elbo_plus_kl,
+        "sigma is the standard deviation; the Gaussian density divides by σ² = sigma**2.": (
+            _elbo_sigma_not_squared
+        ),
+    }
+    return check_function(
+        student_fn,
+        exact_elbo,
+        _linear_gaussian_cases(),
+        rtol=1e-6,
+        atol=1e-8,
+        close_rtol=1e-2,
+        mistakes=mistakes,
+        name="exact_elbo",
+    )
+
+
+# --- 04 reparameterisation ---
+
+
+def _quadratic_k(z, k=0.8):
+    """f(z) = Σ_d (z_d − 0.8)², a fixed test function for check_score_function_gradients."""
+    # f(z) = Σ_d (z_d − k)², (N, D) -> (N,)
+    return ((z - k) ** 2).sum(-1)
+
+
+def _sin_sum(z):
+    """f(z) = Σ_d sin(z_d) + z_0, a second test function."""
+    # f(z) = Σ_d sin z_d + z_0, (N, D) -> (N,)
+    return torch.sin(z).sum(-1) + z[:, 0]
+
+
+def _score_inputs():
+    """Fixed (f, mu, std, eps) test inputs, float64."""
+    gen = torch.Generator().manual_seed(4)
+    inputs = []
+    for f, dim in [(_quadratic_k, 1), (_quadratic_k, 3), (_sin_sum, 2)]:
+        mu = torch.randn(dim, generator=gen, dtype=torch.float64)
+        std = torch.rand(dim, generator=gen, dtype=torch.float64) + 0.5
+        eps = torch.randn(64, dim, generator=gen, dtype=torch.float64)
+        inputs.append((f, mu, std, eps))
+    return inputs
+
+
+def check_score_function_gradients(student_fn) -> Verdict:
+    """Check `score_function_gradients(f, mu, std, eps) -> (grad_mu, grad_std)`, each (N, D)."""
+    from vae_teach.estimators import reparameterisation_gradients, score_function_gradients
+
+    def no_minus_one(f, mu, std, eps):
+        f_z = f(mu + std * eps).reshape(-1, 1)
+        return f_z * eps / std, f_z * eps**2 / std
+
+    def var_not_std(f, mu, std, eps):
+        f_z = f(mu + std * eps).reshape(-1, 1)
+        return f_z * eps / std**2, f_z * (eps**2 - 1) / std**3
+
+    def eps_only(f, mu, std, eps):
+        f_z = f(mu + std * eps).reshape(-1, 1)
+        return f_z * eps, f_z * (eps**2 - 1)
+
+    mistakes = {
+        "∂/∂σ log q = (ε² − 1)/σ: the −1 comes from the normaliser 1/σ of the density.": (
+            no_minus_one
+        ),
+        "(z − μ)/σ² = ε/σ once z = μ + σε: you divided by σ too often.": var_not_std,
+        "the score still has a 1/σ: ∂/∂μ log q = ε/σ and ∂/∂σ log q = (ε² − 1)/σ.": eps_only,
+        "that is the reparameterisation estimator (it uses ∇f); the score function uses only "
+        "the values f(z) times ∇ log q(z).": reparameterisation_gradients,
+    }
+    return check_function(
+        student_fn,
+        score_function_gradients,
+        _score_inputs(),
+        rtol=1e-6,
+        atol=1e-8,
+        mistakes=mistakes,
+        name="score_function_gradients",
+    )
+
+
+# --- 05 KL ---
+
+
+def _kl_inputs():
+    """Fixed (mu, logvar) test inputs: a random batch, the prior itself, and wide/narrow q."""
+    gen = torch.Generator().manual_seed(5)
+    mu = torch.randn(4, 3, generator=gen, dtype=torch.float64)
+    logvar = torch.randn(4, 3, generator=gen, dtype=torch.float64)
+    zeros = torch.zeros(2, 5, dtype=torch.float64)
+    extremes = torch.tensor([[-4.0, 3.0], [0.0, -6.0]], dtype=torch.float64)
+    return [(mu, logvar), (zeros, zeros.clone()), (extremes, extremes.flip(-1))]
+
+
+def check_gaussian_kl(student_fn) -> Verdict:
+    """Check `gaussian_kl(mu, logvar) -> (B,)` = KL(N(mu, diag exp(logvar)) ‖ N(0, I))."""
+    from vae_teach.kl import gaussian_kl
+
+    mistakes = {
+        "the ½ in front is missing.": lambda mu, logvar: 2 * gaussian_kl(mu, logvar),
+        "sum over the latent dimensions, do not average.": lambda mu, logvar: (
+            gaussian_kl(mu, logvar) / mu.shape[-1]
+        ),
+        "σ² = exp(logvar), not exp(½ logvar) = σ.": lambda mu, logvar: (
+            0.5 * (mu**2 + (0.5 * logvar).exp() - 1 - logvar).sum(-1)
+        ),
+        "the −1 per dimension is missing (KL must be 0 when q is the prior).": lambda mu, logvar: (
+            0.5 * (mu**2 + logvar.exp() - logvar).sum(-1)
+        ),
+    }
+    return check_function(
+        student_fn, gaussian_kl, _kl_inputs(), mistakes=mistakes, name="gaussian_kl"
+    )
+
+
+# --- 06 VAE ---
+
+
+def importance_weighted_bound(log_px_z, log_pz, log_qz):
+    """Reference: the importance-weighted bound from the log terms of K samples z_k ~ q(z|x).
+
+    Args:
+        log_px_z, log_pz, log_qz: (K, B) log p_θ(x|z_k), log p(z_k), log q_φ(z_k|x).
+    Returns:
+        (B,) log (1/K) Σ_k p_θ(x|z_k) p(z_k) / q_φ(z_k|x), in nats.
+    """
+    # log w_k = log p_θ(x|z_k) + log p(z_k) − log q_φ(z_k|x): (K, B)
+    log_w = log_px_z + log_pz - log_qz
+    # log (1/K) Σ_k w_k = logsumexp_k(log w_k) − log K, stable for very negative log w: (B,)
+    return torch.logsumexp(log_w, dim=0) - float(np.log(log_w.shape[0]))
+
+
+def _importance_weighted_inputs():
+    """(K, B) float32 log terms of MNIST-like size: log p(x|z) near −150 nats."""
+    generator = torch.Generator().manual_seed(6)
+    inputs = []
+    for k, batch in [(1, 3), (5, 4), (64, 2)]:
+        log_px_z = -150 + 20 * torch.randn((k, batch), generator=generator)
+        log_pz = -2.5 - 3 * torch.rand((k, batch), generator=generator)
+        log_qz = 1.0 + torch.randn((k, batch), generator=generator)
+        inputs.append((log_px_z, log_pz, log_qz))
+    return inputs
+
+
+def check_importance_weighted_bound(student_fn) -> Verdict:
+    """Exercise 06: `student_fn(log_px_z, log_pz, log_qz)`, each (K, B), returns (B,)."""
+    mistakes = {
+        "the mean of log w_k is the ELBO estimate, not the bound: average the weights w_k "
+        "themselves, i.e. log-mean-exp of log w_k": lambda a, b, c: (a + b - c).mean(0),
+        "subtract log K: the bound averages the K weights, it does not add them": (
+            lambda a, b, c: torch.logsumexp(a + b - c, dim=0)
+        ),
+        "exp(−150) underflows to 0 in float32, so log(mean(exp(log w))) gives −inf: use "
+        "torch.logsumexp": lambda a, b, c: torch.log(torch.exp(a + b - c).mean(0)),
+        "log w = log p(x|z) + log p(z) − log q(z|x): check the sign of log q": (
+            lambda a, b, c: torch.logsumexp(a + b + c, dim=0) - float(np.log(a.shape[0]))
+        ),
+    }
+    return check_function(
+        student_fn,
+        importance_weighted_bound,
+        _importance_weighted_inputs(),
+        mistakes=mistakes,
+        name="importance_weighted_bound",
+    )
+
+
+# --- 07 beta-VAE ---
+
+
+def _free_bits_inputs():
+    """(mu, logvar, free_bits): some latents below λ nats, some above, and λ = 0."""
+    generator = torch.Generator().manual_seed(7)
+    inputs = []
+    for batch, scale, free_bits in [(16, 1.0, 0.5), (32, 0.3, 0.25), (8, 2.0, 0.0)]:
+        # latent j has a spread of about scale · j / 4: early latents near the prior
+        spread = scale * torch.arange(6, dtype=torch.float32) / 4
+        mu = spread * torch.randn((batch, 6), generator=generator)
+        logvar = -spread * torch.rand((batch, 6), generator=generator)
+        inputs.append((mu, logvar, free_bits))
+    return inputs
+
+
+def check_free_bits(student_fn) -> Verdict:
+    """Exercise 07: `student_fn(mu, logvar, free_bits)` returns Σ_j max(λ, mean_b KL_bj)."""
+    from vae_teach.disentanglement import free_bits_kl, kl_per_dimension
+
+    def kl_matrix(mu, logvar):
+        # KL_bj = ½ (μ² + σ² − 1 − log σ²): (B, Z)
+        return 0.5 * (mu**2 + logvar.exp() - 1 - logvar)
+
+    mistakes = {
+        "the max goes after averaging over the batch: max(λ, mean_b KL_bj), not "
+        "mean_b max(λ, KL_bj)": lambda m, v, lam: kl_matrix(m, v).clamp(min=lam).mean(0).sum(),
+        "free bits are per latent dimension (Kingma et al. 2016): Σ_j max(λ, KL_j), not "
+        "max(λ, Σ_j KL_j)": lambda m, v, lam: kl_per_dimension(m, v).sum().clamp(min=lam),
+        "sum over the latent dimensions, do not average them": (
+            lambda m, v, lam: kl_per_dimension(m, v).clamp(min=lam).mean()
+        ),
+        "max, not min: below λ a latent costs λ, above λ its own KL": (
+            lambda m, v, lam: kl_per_dimension(m, v).clamp(max=lam).sum()
+        ),
+    }
+    return check_function(
+        student_fn, free_bits_kl, _free_bits_inputs(), mistakes=mistakes, name="free_bits_kl"
+    )
+
+
+def _total_correlation_inputs():
+    """(z, mu, logvar) float64: three sets of posteriors with correlated means."""
+    generator = torch.Generator().manual_seed(8)
+    inputs = []
+    for m, rho in [(500, 0.7), (500, 0.9), (400, 0.95)]:
+        a, b, c = torch.randn((3, m), generator=generator, dtype=torch.float64)
+        # μ_n: latent 2 correlated with latent 1 (ρ), latent 3 independent: (M, 3)
+        mu = torch.stack([a, rho * a + (1 - rho**2) ** 0.5 * b, c], dim=1)
+        logvar = torch.full_like(mu, -2.0) + 0.2 * torch.rand(mu.shape, generator=generator)
+        # z_n = μ_n + σ_n ε_n
+        z = mu + torch.exp(0.5 * logvar) * torch.randn(mu.shape, generator=generator)
+        inputs.append((z, mu, logvar))
+    return inputs
+
+
+def check_total_correlation(student_fn) -> Verdict:
+    """Exercise 07: `student_fn(z, mu, logvar)` returns TC with the batch as data set (M = N)."""
+    import math
+
+    from vae_teach.disentanglement import gaussian_log_density, total_correlation
+
+    def tc_with(log_norm_joint, log_norm_marginal):
+        def tc(z, mu, logvar):
+            pairs = gaussian_log_density(z[:, None, :], mu[None], logvar[None])
+            log_qz = torch.logsumexp(pairs.sum(2), dim=1) - log_norm_joint(len(z))
+            log_qzj = (torch.logsumexp(pairs, dim=1) - log_norm_marginal(len(z))).sum(1)
+            return (log_qz - log_qzj).mean().item()
+
+        return tc
+
+    mistakes = {
+        "normalise both estimates by M: log q(z) ≈ logsumexp_m − log M, and the same − log M "
+        "for every marginal q(z_j)": tc_with(lambda m: 0.0, lambda m: 0.0),
+        "each of the Z marginals needs its own − log M, not only the joint": tc_with(
+            math.log, lambda m: 0.0
+        ),
+    }
+    return check_function(
+        student_fn,
+        total_correlation,
+        _total_correlation_inputs(),
+        rtol=1e-4,
+        atol=1e-6,
+        close_rtol=0.05,
+        mistakes=mistakes,
+        name="total_correlation",
+    )

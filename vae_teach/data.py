@@ -1,0 +1,472 @@
+"""MNIST, loaded the way a real library does it: find, download, verify, decode, cache.
+
+`load_mnist(split)` returns `(images, labels)`: images float32 `(N, 1, 28, 28)` in [0, 1]
+(pixel / 255), labels int64 `(N,)` in 0..9.
+
+Where the files are looked for, in this order (the first folder holding the split's two
+files wins; each is a *data root* with an `mnist/` folder holding the four standard files
+`train-images-idx3-ubyte.gz`, `train-labels-idx1-ubyte.gz`, `t10k-images-idx3-ubyte.gz`,
+`t10k-labels-idx1-ubyte.gz`):
+
+1. the `root` argument of `load_mnist`;
+2. the environment variable `VAE_TEACH_DATA`;
+3. the user cache, `$XDG_CACHE_HOME/vae_teach` (by default `~/.cache/vae_teach`).
+
+Missing files are downloaded (unless `download=False`) into the `root` argument or, without
+one, the user cache. The mirrors torchvision uses are tried in order (`MIRRORS`), each file is
+checked against the official MD5 (`MD5`) and written atomically: a hidden temporary file in
+the same folder, flushed to disk, then renamed, so an interrupted download never leaves a
+file that looks complete. Files placed by hand are checked by structure (IDX magic number,
+28 × 28 dimensions, counts, label range 0..9, as many labels as images), not by checksum: a
+copy with the official images in another order is still MNIST.
+
+Profiles (`VAE_TEACH_PROFILE`, or `set_profile` in code):
+
+- `quick` (default): the test split in full (10,000) and a fixed 10,000-image subset of the
+  training split, exactly 1,000 images per digit. The subset is defined by content, not by
+  position, so it is the same on every machine whatever the order of the file: each image's
+  key is the BLAKE2b hash (8 bytes) of its 784 pixel bytes; for each digit the 1,000 images
+  with the smallest keys are kept, and the result is ordered by key (which mixes the digits).
+- `full`: 60,000 training and 10,000 test images.
+
+Decoded files are kept in memory per process (keyed on path, size and modification time),
+so a second `load_mnist` in the same session skips the gunzip.
+"""
+
+import errno
+import functools
+import hashlib
+import http.client
+import math
+import os
+import socket
+import tempfile
+import urllib.error
+import urllib.request
+import zlib
+from pathlib import Path
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+ENV_DATA = "VAE_TEACH_DATA"
+ENV_PROFILE = "VAE_TEACH_PROFILE"
+PROFILES = ("quick", "full")
+QUICK_PER_CLASS = 1000
+
+# The mirrors torchvision tries, in order; each ends with "/" and the file name is appended.
+MIRRORS = [
+    "https://ossci-datasets.s3.amazonaws.com/mnist/",
+    "http://yann.lecun.com/exdb/mnist/",
+]
+FILES = {
+    "train": ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"),
+    "test": ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"),
+}
+# Official MD5 of each gzipped file; downloads must match (hand-placed files need not).
+MD5 = {
+    "train-images-idx3-ubyte.gz": "f68b3c2dcbeaaa9fbdd348bbdeb94873",
+    "train-labels-idx1-ubyte.gz": "d53e105ee54ea40749a09fcbcd1e9432",
+    "t10k-images-idx3-ubyte.gz": "9fb629c4189551a2d022fa330f9573f3",
+    "t10k-labels-idx1-ubyte.gz": "ec29112dd5afa0611ce80d1b7f02629c",
+}
+TIMEOUT = 30.0  # seconds without data before a mirror counts as unreachable
+
+IMAGES_MAGIC = 2051  # IDX: unsigned bytes, 3 dimensions
+LABELS_MAGIC = 2049  # IDX: unsigned bytes, 1 dimension
+_NETWORK_ERRORS = (
+    urllib.error.URLError,
+    http.client.HTTPException,
+    ConnectionError,
+    socket.timeout,
+)
+
+
+class MNISTNotFoundError(FileNotFoundError):
+    """The MNIST files are in none of the places searched and could not be downloaded."""
+
+
+# ---------------------------------------------------------------------------- profiles
+
+
+def _check_profile(name, what: str) -> str:
+    if name not in PROFILES:
+        raise ValueError(f"{what} must be one of {', '.join(map(repr, PROFILES))}, got {name!r}")
+    return name
+
+
+def get_profile() -> str:
+    """The active profile: `VAE_TEACH_PROFILE` if set, else "quick"."""
+    value = os.environ.get(ENV_PROFILE, "").strip()
+    return _check_profile(value or "quick", f"environment variable {ENV_PROFILE}")
+
+
+def set_profile(name: str) -> str:
+    """Select "quick" or "full" for this process (and the processes it starts); return it."""
+    os.environ[ENV_PROFILE] = _check_profile(name, "profile")
+    return name
+
+
+# ---------------------------------------------------------------------------- where the files are
+
+
+def cache_dir() -> Path:
+    """The per-user cache data root: `$XDG_CACHE_HOME/vae_teach`, else `~/.cache/vae_teach`."""
+    xdg = os.environ.get("XDG_CACHE_HOME", "").strip()
+    base = Path(xdg).expanduser() if xdg else Path.home() / ".cache"
+    return base / "vae_teach"
+
+
+def search_places(root=None) -> list[tuple[str, Path | None]]:
+    """The data roots searched, in order, as `(source, data_root)`; None where unset."""
+    env = os.environ.get(ENV_DATA, "").strip()
+    return [
+        ("root argument", None if root is None else Path(root).expanduser()),
+        (f"{ENV_DATA} environment variable", Path(env).expanduser() if env else None),
+        ("user cache", cache_dir()),
+    ]
+
+
+def find_mnist(split: str = "train", root=None) -> Path | None:
+    """The first `mnist/` folder in the search order holding both files of `split`, or None."""
+    names = FILES[_check_split(split)]
+    for _, data_root in search_places(root):
+        if data_root is not None and all((data_root / "mnist" / n).is_file() for n in names):
+            return data_root / "mnist"
+    return None
+
+
+def describe_search(split: str = "train", root=None) -> str:
+    """A numbered report of where `split` was looked for and what each place holds."""
+    names = FILES[_check_split(split)]
+    lines = []
+    for i, (source, data_root) in enumerate(search_places(root), start=1):
+        if data_root is None:
+            lines.append(f"  {i}. {source}: not set")
+            continue
+        folder = data_root / "mnist"
+        missing = [n for n in names if not (folder / n).is_file()]
+        state = "has both files" if not missing else "missing " + ", ".join(missing)
+        lines.append(f"  {i}. {source}: {folder} ({state})")
+    return "\n".join(lines)
+
+
+def _how_to_provide() -> str:
+    return (
+        "Provide the files in one of three ways (FOLDER/mnist/ holding the four .gz files):\n"
+        '  - pass root="FOLDER" to load_mnist;\n'
+        f"  - set the environment variable {ENV_DATA}=FOLDER;\n"
+        f"  - put them in the user cache {cache_dir() / 'mnist'} "
+        "(load_mnist(download=True) downloads them there).\n"
+        "The files: " + ", ".join(MD5) + f" (mirrors: {', '.join(MIRRORS)})."
+    )
+
+
+def _check_split(split) -> str:
+    if split not in FILES:
+        raise ValueError(f"split must be 'train' or 'test', got {split!r}")
+    return split
+
+
+# ---------------------------------------------------------------------------- downloading
+
+
+def download_mnist(split: str = "train", root=None, mirrors=None, checksums=None) -> Path:
+    """Download the missing files of `split` into `root/mnist` (default: the user cache).
+
+    Args:
+        split: "train" or "test".
+        root: the data root to fill; None for the user cache.
+        mirrors: base URLs tried in order (default `MIRRORS`).
+        checksums: file name -> expected MD5 (default `MD5`).
+    Returns the `mnist/` folder.
+    """
+    mirrors = list(MIRRORS if mirrors is None else mirrors)
+    checksums = MD5 if checksums is None else checksums
+    folder = (cache_dir() if root is None else Path(root).expanduser()) / "mnist"
+    for name in FILES[_check_split(split)]:
+        if name not in checksums:
+            raise ValueError(f"checksums has no MD5 for {name}")
+        if not (folder / name).is_file():
+            _download_file(name, folder, mirrors, checksums[name])
+    return folder
+
+
+def _download_file(name: str, folder: Path, mirrors: list[str], md5: str) -> Path:
+    """Fetch one file from the first mirror that serves it with the right MD5, atomically."""
+    target = folder / name
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        # The temporary file sits in the same folder so that the final rename is atomic.
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".part")
+    except OSError as err:
+        if err.errno not in (errno.EACCES, errno.EPERM, errno.EROFS):
+            raise
+        raise PermissionError(
+            f"cannot write {name} into {folder}: the folder is not writable ({err.strerror}). "
+            f"Download it somewhere writable with load_mnist(root=...), or set {ENV_DATA} "
+            "to a folder that already holds mnist/."
+        ) from err
+    failures = []
+    try:
+        with os.fdopen(fd, "wb") as f:
+            for mirror in mirrors:
+                url = mirror if mirror.endswith("/") else mirror + "/"
+                url += name
+                f.seek(0)
+                f.truncate()
+                try:
+                    digest = _fetch(url, f, name)
+                except urllib.error.HTTPError as err:
+                    failures.append(f"{url}: HTTP {err.code} {err.reason}")
+                    continue
+                except _NETWORK_ERRORS as err:
+                    failures.append(f"{url}: {type(err).__name__}: {err}")
+                    continue
+                if digest != md5:
+                    failures.append(f"{url}: wrong checksum, MD5 {digest} instead of {md5}")
+                    continue
+                f.flush()
+                os.fsync(f.fileno())
+                break
+            else:
+                tried = "\n".join(f"  - {line}" for line in failures) or "  (no mirrors given)"
+                raise MNISTNotFoundError(f"could not download {name}; mirrors tried:\n{tried}")
+        os.replace(tmp, target)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return target
+
+
+def _fetch(url: str, f, name: str) -> str:
+    """Stream `url` into the open file `f` with a progress bar; return the MD5 of the bytes."""
+    md5 = hashlib.md5()
+    with urllib.request.urlopen(url, timeout=TIMEOUT) as response:
+        total = int(response.headers.get("Content-Length") or 0) or None
+        with tqdm(total=total, unit="B", unit_scale=True, desc=name, leave=False) as bar:
+            received = 0
+            while chunk := response.read(1 << 16):
+                f.write(chunk)
+                md5.update(chunk)
+                bar.update(len(chunk))
+                received += len(chunk)
+    # read(n) returns b"" when the server hangs up early: compare with what it announced.
+    if total is not None and received != total:
+        raise ConnectionError(f"connection closed after {received} of {total} bytes")
+    return md5.hexdigest()
+
+
+# ---------------------------------------------------------------------------- decoding
+
+
+def _stamp(path: Path) -> tuple[str, int, int]:
+    """Cache key of a file: its path, size and modification time."""
+    st = path.stat()
+    return str(path), st.st_size, st.st_mtime_ns
+
+
+@functools.lru_cache(maxsize=4)
+def _read_idx(path: str, size: int, mtime_ns: int) -> np.ndarray:
+    """Decode one gzipped IDX file (uint8, read-only) and check its structure."""
+    with open(path, "rb") as f:
+        raw = f.read()
+    # The gzip trailer stores the decompressed size: preallocating it makes gunzip faster.
+    size_hint = int.from_bytes(raw[-4:], "little") if len(raw) >= 4 else 0
+    if not 0 < size_hint <= 100 * len(raw):
+        size_hint = zlib.DEF_BUF_SIZE
+    try:
+        # wbits=31: a gzip stream, CRC and length checked; truncation raises zlib.error.
+        data = zlib.decompress(raw, wbits=31, bufsize=size_hint)
+    except zlib.error as err:
+        raise ValueError(
+            f"{path} is not a complete gzip file ({err}); delete it and load again"
+        ) from err
+    if len(data) < 8:
+        raise ValueError(f"{path}: IDX header too short ({len(data)} bytes)")
+    magic = int.from_bytes(data[0:4], "big")
+    if magic not in (IMAGES_MAGIC, LABELS_MAGIC):
+        raise ValueError(
+            f"{path}: IDX magic number is {magic}, expected {IMAGES_MAGIC} (images) "
+            f"or {LABELS_MAGIC} (labels)"
+        )
+    ndim = data[3]
+    header = 4 + 4 * ndim
+    if len(data) < header:
+        raise ValueError(f"{path}: IDX header too short for {ndim} dimensions")
+    dims = tuple(int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
+    if len(data) != header + math.prod(dims):
+        raise ValueError(
+            f"{path}: IDX header says {dims} = {math.prod(dims)} bytes, "
+            f"file holds {len(data) - header}"
+        )
+    return np.frombuffer(data, dtype=np.uint8, offset=header).reshape(dims)
+
+
+def read_images(path) -> np.ndarray:
+    """Images of one IDX file, uint8 `(N, 28, 28)`, checked for the MNIST structure."""
+    path = Path(path)
+    images = _read_idx(*_stamp(path))
+    if images.ndim != 3 or images.shape[1:] != (28, 28):
+        raise ValueError(
+            f"{path}: expected MNIST images (IDX magic {IMAGES_MAGIC}, shape (N, 28, 28)), "
+            f"got shape {images.shape}"
+        )
+    return images
+
+
+def read_labels(path) -> np.ndarray:
+    """Labels of one IDX file, uint8 `(N,)`, checked to be digits 0..9."""
+    path = Path(path)
+    labels = _read_idx(*_stamp(path))
+    if labels.ndim != 1:
+        raise ValueError(
+            f"{path}: expected MNIST labels (IDX magic {LABELS_MAGIC}, shape (N,)), "
+            f"got shape {labels.shape}"
+        )
+    if labels.size and labels.max() > 9:
+        raise ValueError(f"{path}: labels must be digits 0..9, found {int(labels.max())}")
+    return labels
+
+
+def _read_split(folder: Path, split: str) -> tuple[np.ndarray, np.ndarray]:
+    """Images `(N, 28, 28)` and labels `(N,)` of a split, uint8, checked to match."""
+    images_name, labels_name = FILES[split]
+    images = read_images(folder / images_name)
+    labels = read_labels(folder / labels_name)
+    if len(images) != len(labels):
+        raise ValueError(
+            f"{folder / labels_name} holds {len(labels)} labels but "
+            f"{folder / images_name} holds {len(images)} images"
+        )
+    return images, labels
+
+
+# ---------------------------------------------------------------------------- the quick subset
+
+
+def image_keys(images: np.ndarray) -> np.ndarray:
+    """Content key of each image: the first 8 bytes of BLAKE2b of its pixels, `(N,)` uint64."""
+    rows = np.ascontiguousarray(images, dtype=np.uint8).reshape(len(images), -1)
+    digests = b"".join(hashlib.blake2b(row.tobytes(), digest_size=8).digest() for row in rows)
+    return np.frombuffer(digests, dtype="<u8")
+
+
+def quick_subset(images: np.ndarray, labels: np.ndarray, per_class: int = QUICK_PER_CLASS):
+    """Indices of the quick subset: per digit the `per_class` smallest keys, ordered by key.
+
+    Args:
+        images: uint8 `(N, 28, 28)`.
+        labels: `(N,)` digits.
+    Returns `(M,)` int64 indices into the arrays (M = 10 · per_class on MNIST).
+    """
+    keys = image_keys(images)
+    labels = np.asarray(labels)
+    keep = []
+    for digit in np.unique(labels):
+        members = np.flatnonzero(labels == digit)
+        # Equal keys mean identical images, so which of them is kept changes nothing.
+        keep.append(members[np.argsort(keys[members], kind="stable")[:per_class]])
+    keep = np.concatenate(keep)
+    # Order by key, then label: the same order whatever the order of the input.
+    return keep[np.lexsort((labels[keep], keys[keep]))].astype(np.int64)
+
+
+@functools.lru_cache(maxsize=2)
+def _quick_indices(images_stamp: tuple, labels_stamp: tuple) -> np.ndarray:
+    images = _read_idx(*images_stamp)
+    labels = _read_idx(*labels_stamp)
+    return quick_subset(images, labels)
+
+
+def clear_cache() -> None:
+    """Forget the decoded files kept in memory (the next load reads the disk again)."""
+    _read_idx.cache_clear()
+    _quick_indices.cache_clear()
+
+
+# ---------------------------------------------------------------------------- the loader
+
+
+def load_mnist(split: str = "train", root=None, download: bool = True, profile: str | None = None):
+    """Load an MNIST split as tensors.
+
+    Args:
+        split: "train" or "test".
+        root: a data root holding `mnist/` (searched first; downloads go here if given).
+        download: download missing files (else raise `MNISTNotFoundError`).
+        profile: "quick" or "full"; None for `get_profile()`. Quick cuts the train split
+            to the fixed 10,000-image subset of the module docstring; test is always whole.
+    Returns:
+        images: float32 `(N, 1, 28, 28)` in [0, 1] (pixel / 255).
+        labels: int64 `(N,)` digits 0..9.
+    """
+    split = _check_split(split)
+    profile = get_profile() if profile is None else _check_profile(profile, "profile")
+    folder = find_mnist(split, root)
+    if folder is None:
+        looked = f"MNIST {split} split not found. Looked in, in this order:\n"
+        looked += describe_search(split, root) + "\n"
+        if not download:
+            raise MNISTNotFoundError(
+                looked + "Downloading is off (download=False).\n" + _how_to_provide()
+            )
+        try:
+            folder = download_mnist(split, root)
+        except MNISTNotFoundError as err:
+            raise MNISTNotFoundError(looked + str(err) + "\n" + _how_to_provide()) from err
+    images, labels = _read_split(folder, split)
+    if split == "train" and profile == "quick":
+        images_name, labels_name = FILES[split]
+        keep = _quick_indices(_stamp(folder / images_name), _stamp(folder / labels_name))
+        # Fancy indexing copies only the kept images: (N, 28, 28) -> (M, 28, 28)
+        images, labels = images[keep], labels[keep]
+    # x = pixel / 255, in [0, 1]; (N, 28, 28) uint8 -> (N, 1, 28, 28) float32
+    x = np.empty((len(images), 1, 28, 28), dtype=np.float32)
+    np.divide(images[:, None], np.float32(255), out=x)
+    return torch.from_numpy(x), torch.from_numpy(labels.astype(np.int64))
+
+
+# ---------------------------------------------------------------------------- binarisation
+
+
+def _check_unit_images(images) -> None:
+    if not isinstance(images, torch.Tensor) or not images.is_floating_point():
+        raise TypeError(
+            f"images must be a float tensor, got {type(images).__name__}"
+            + (f" of {images.dtype}" if isinstance(images, torch.Tensor) else "")
+        )
+    if images.numel() and (images.min() < 0 or images.max() > 1):
+        raise ValueError(
+            f"images must lie in [0, 1], got values in "
+            f"[{float(images.min()):.3g}, {float(images.max()):.3g}]"
+        )
+
+
+def binarize(images: torch.Tensor, threshold: float = 0.5) -> torch.Tensor:
+    """Static binarisation: 1 where a pixel is above `threshold`, else 0 (same shape, dtype).
+
+    Args:
+        images: float tensor, any shape, values in [0, 1].
+        threshold: a number in [0, 1].
+    """
+    _check_unit_images(images)
+    if not 0.0 <= threshold <= 1.0:
+        raise ValueError(f"threshold must lie in [0, 1], got {threshold!r}")
+    # x_bin = 1[x > threshold], elementwise
+    return (images > threshold).to(images.dtype)
+
+
+def dynamic_binarize(images: torch.Tensor, generator: torch.Generator | None = None):
+    """Dynamic binarisation: each pixel ~ Bernoulli(its intensity), a fresh draw per call.
+
+    Call it once per epoch so the model sees new binary digits each time.
+
+    Args:
+        images: float tensor, any shape, values in [0, 1].
+        generator: a torch.Generator for reproducible draws (None: the global one).
+    """
+    _check_unit_images(images)
+    # x_bin ~ Bernoulli(x) elementwise, so E[x_bin] = x
+    return torch.bernoulli(images, generator=generator)

@@ -1,0 +1,279 @@
+"""Measuring disentanglement, and two objectives against posterior collapse (notebook 07).
+
+- MIG, the mutual information gap (Chen et al. 2018): for each true factor v_k, the gap
+  between the two latents that know most about it, in units of the factor's entropy.
+- The β-TCVAE decomposition (Chen et al. 2018) of the average KL of a VAE into index-code
+  mutual information, total correlation and dimension-wise KL, estimated on a minibatch.
+- Per-dimension KL (which latents are active), free bits (Kingma et al. 2016) and a linear
+  KL-annealing schedule (Bowman et al. 2016).
+
+Everything is in nats.
+"""
+
+import math
+from typing import NamedTuple
+
+import numpy as np
+import torch
+
+# --- mutual information gap ---
+
+
+def _as_2d(array, name: str) -> np.ndarray:
+    array = array.detach().cpu().numpy() if isinstance(array, torch.Tensor) else np.asarray(array)
+    if array.ndim != 2 or len(array) == 0:
+        raise ValueError(f"{name} must have shape (N, D) with N > 0, got {array.shape}")
+    return array
+
+
+def discretize(codes, bins: int = 20) -> np.ndarray:
+    """Each column cut into `bins` equal-width bins over its own [min, max]: (N, D) ints.
+
+    Args:
+        codes: (N, D) latent codes (e.g. posterior means).
+        bins: number of bins per column (≥ 2).
+    """
+    codes = _as_2d(codes, "codes").astype(np.float64)
+    if isinstance(bins, bool) or not isinstance(bins, int) or bins < 2:
+        raise ValueError(f"bins must be an int ≥ 2, got {bins!r}")
+    low, high = codes.min(axis=0), codes.max(axis=0)
+    # bin index = ⌊bins · (c − min) / (max − min)⌋, the maximum put in the last bin: (N, D)
+    scaled = (codes - low) / np.where(high > low, high - low, 1.0)
+    return np.minimum((scaled * bins).astype(np.int64), bins - 1)
+
+
+def discrete_entropy(labels) -> float:
+    """Plug-in entropy H(a) = −Σ_a p(a) log p(a) of integer labels (N,), in nats."""
+    labels = np.asarray(labels)
+    if labels.ndim != 1 or len(labels) == 0:
+        raise ValueError(f"labels must have shape (N,) with N > 0, got {labels.shape}")
+    _, counts = np.unique(labels, return_counts=True)
+    p = counts / counts.sum()
+    # H = −Σ p log p
+    return float(-(p * np.log(p)).sum())
+
+
+def discrete_mutual_info(a, b) -> float:
+    """Plug-in mutual information I(a; b) of two integer label arrays (N,), in nats.
+
+    I(a; b) = Σ_{a,b} p(a, b) log [p(a, b) / (p(a) p(b))], with p the empirical frequencies.
+    """
+    a, b = np.asarray(a), np.asarray(b)
+    if a.ndim != 1 or a.shape != b.shape or len(a) == 0:
+        raise ValueError(f"a and b must have the same shape (N,), got {a.shape} and {b.shape}")
+    _, a = np.unique(a, return_inverse=True)
+    _, b = np.unique(b, return_inverse=True)
+    # joint frequencies p(a, b): (|A|, |B|)
+    joint = np.bincount(a * (b.max() + 1) + b, minlength=(a.max() + 1) * (b.max() + 1))
+    joint = joint.reshape(a.max() + 1, b.max() + 1) / len(a)
+    pa, pb = joint.sum(axis=1, keepdims=True), joint.sum(axis=0, keepdims=True)
+    nz = joint > 0
+    # I = Σ p(a,b) log(p(a,b) / (p(a) p(b))) over non-empty cells
+    return float((joint[nz] * np.log(joint[nz] / (pa @ pb)[nz])).sum())
+
+
+class MIGResult(NamedTuple):
+    """MIG and its parts: score (mean gap), per_factor gaps (K,), mi (D, K) and H(v_k) (K,)."""
+
+    score: float
+    per_factor: np.ndarray
+    mi: np.ndarray
+    entropy: np.ndarray
+
+
+def mutual_info_matrix(codes, factors, bins: int = 20) -> np.ndarray:
+    """I(z_j; v_k) for every latent j and factor k: (D, K) in nats, z_j binned.
+
+    Args:
+        codes: (N, D) latent codes. factors: (N, K) integer factor levels. bins: per latent.
+    """
+    codes, factors = _as_2d(codes, "codes"), _as_2d(factors, "factors")
+    if len(codes) != len(factors):
+        raise ValueError(
+            f"codes and factors must have the same N, got {len(codes)}, {len(factors)}"
+        )
+    binned = discretize(codes, bins)
+    return np.array(
+        [[discrete_mutual_info(z, v) for v in factors.T] for z in binned.T], dtype=np.float64
+    )
+
+
+def mig(codes, factors, bins: int = 20) -> MIGResult:
+    """Mutual information gap: mean over factors of (I(z_j*; v_k) − I(z_j°; v_k)) / H(v_k).
+
+    j* and j° are the latents with the largest and second-largest MI with factor k. Each
+    latent is cut into `bins` equal-width bins; MI and entropies are plug-in estimates on the
+    N samples (so a code independent of the factors still scores a little above 0).
+
+    Args:
+        codes: (N, D) latent codes, D ≥ 2 (e.g. posterior means μ).
+        factors: (N, K) integer factor levels; each factor must take at least 2 values.
+        bins: bins per latent.
+    """
+    codes = _as_2d(codes, "codes")
+    if codes.shape[1] < 2:
+        raise ValueError(f"codes must have at least 2 columns for a gap, got {codes.shape[1]}")
+    mi = mutual_info_matrix(codes, factors, bins)
+    factors = _as_2d(factors, "factors")
+    entropy = np.array([discrete_entropy(v) for v in factors.T])
+    if (entropy == 0).any():
+        raise ValueError("every factor in factors must take at least 2 distinct values")
+    # top two MI values per factor: (K,) each
+    top = np.sort(mi, axis=0)[::-1]
+    # gap_k = (I_(1) − I_(2)) / H(v_k)
+    per_factor = (top[0] - top[1]) / entropy
+    return MIGResult(float(per_factor.mean()), per_factor, mi, entropy)
+
+
+# --- KL per dimension, free bits, annealing ---
+
+
+def kl_per_dimension(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
+    """Average KL of each latent dimension to N(0, 1) over the batch: (Z,) in nats.
+
+    Args:
+        mu, logvar: (B, Z) encoder outputs.
+    """
+    if mu.dim() != 2 or mu.shape != logvar.shape:
+        raise ValueError(
+            f"mu and logvar must have the same shape (B, Z), got {tuple(mu.shape)} and "
+            f"{tuple(logvar.shape)}"
+        )
+    # KL_j = ½ (μ_j² + σ_j² − 1 − log σ_j²), averaged over the batch: (B, Z) -> (Z,)
+    return (0.5 * (mu**2 + logvar.exp() - 1.0 - logvar)).mean(dim=0)
+
+
+def free_bits_kl(mu: torch.Tensor, logvar: torch.Tensor, free_bits: float) -> torch.Tensor:
+    """Free-bits KL penalty Σ_j max(λ, KL_j), KL_j averaged over the batch: a scalar.
+
+    Below λ nats a latent dimension costs a constant, so its gradient does not push it to the
+    prior; above λ it is penalised as usual (Kingma et al. 2016).
+
+    Args:
+        mu, logvar: (B, Z) encoder outputs.
+        free_bits: λ ≥ 0, nats allowed per latent dimension.
+    """
+    if not isinstance(free_bits, (int, float)) or isinstance(free_bits, bool) or free_bits < 0:
+        raise ValueError(f"free_bits must be a non-negative number, got {free_bits!r}")
+    # Σ_j max(λ, KL_j): (Z,) -> scalar
+    return torch.clamp(kl_per_dimension(mu, logvar), min=free_bits).sum()
+
+
+def linear_beta(epoch: int, warmup_epochs: int, beta_max: float = 1.0) -> float:
+    """KL annealing: β grows linearly from 0 at epoch 0 to beta_max at epoch warmup_epochs.
+
+    Args:
+        epoch: 0-based epoch. warmup_epochs: epochs of the ramp (≥ 1). beta_max: final β.
+    """
+    if isinstance(warmup_epochs, bool) or not isinstance(warmup_epochs, int) or warmup_epochs < 1:
+        raise ValueError(f"warmup_epochs must be a positive int, got {warmup_epochs!r}")
+    # β = β_max · min(1, epoch / warmup)
+    return beta_max * min(1.0, epoch / warmup_epochs)
+
+
+# --- β-TCVAE decomposition of the KL ---
+
+
+class TCDecomposition(NamedTuple):
+    """Average KL and its three parts (nats per example): kl = mi + tc + dwkl on the sample."""
+
+    mi: float
+    tc: float
+    dwkl: float
+    kl: float
+
+
+def gaussian_log_density(z: torch.Tensor, mu: torch.Tensor, logvar: torch.Tensor):
+    """log N(z; mu, exp(logvar)) elementwise (broadcasting), no sum."""
+    # log N(z; μ, σ²) = −½ (log 2π + log σ² + (z − μ)² / σ²)
+    return -0.5 * (math.log(2 * math.pi) + logvar + (z - mu) ** 2 * torch.exp(-logvar))
+
+
+def _log_weights(m: int, dataset_size: int, estimator: str) -> torch.Tensor:
+    """log w_im of q̂(z_i) = Σ_m w_im q(z_i | n_m): (M, M)."""
+    n = dataset_size
+    if estimator == "mws":
+        # minibatch weighted sampling: w_im = 1 / (N M) for every m
+        return torch.full((m, m), -math.log(n * m), dtype=torch.float64)
+    # stratified: w_ii = 1/N (z_i's own example), w_im = (N − 1) / (N (M − 1)) for m ≠ i
+    log_w = torch.full((m, m), math.log((n - 1) / (n * (m - 1))), dtype=torch.float64)
+    log_w.fill_diagonal_(-math.log(n))
+    return log_w
+
+
+def tc_decomposition(
+    mu: torch.Tensor,
+    logvar: torch.Tensor,
+    dataset_size: int | None = None,
+    estimator: str = "stratified",
+    z: torch.Tensor | None = None,
+    generator: torch.Generator | None = None,
+) -> TCDecomposition:
+    """β-TCVAE decomposition of E_n KL(q(z|n) ‖ p(z)) on a minibatch of M examples.
+
+        KL = E[log q(z|n) − log q(z)]              (index-code MI)
+           + E[log q(z) − Σ_j log q(z_j)]          (total correlation)
+           + E[Σ_j log q(z_j) − log p(z)]          (dimension-wise KL)
+
+    with one z_i ~ q(z|n_i) per example and the aggregate posterior q(z) = (1/N) Σ_n q(z|n)
+    estimated from the minibatch: q̂(z_i) = Σ_m w_im q(z_i|n_m) (the same for each q(z_j)).
+    "stratified": w_ii = 1/N, w_im = (N−1)/(N(M−1)); exact when the batch is the data set
+    (M = N). "mws" (minibatch weighted sampling, Chen et al. 2018): w_im = 1/(NM); its
+    constant offsets do not change gradients but bias the three values. The three terms
+    add up to the Monte Carlo estimate `kl` on the same z, for either estimator.
+
+    Args:
+        mu, logvar: (M, Z) encoder outputs for M examples, M ≥ 2.
+        dataset_size: N, the size of the data set the batch was drawn from (default M).
+        estimator: "stratified" or "mws".
+        z: optional (M, Z) samples z_i ~ q(z|n_i); drawn with `generator` when None.
+    """
+    if mu.dim() != 2 or mu.shape != logvar.shape or len(mu) < 2:
+        raise ValueError(
+            f"mu and logvar must have the same shape (M, Z) with M ≥ 2, got {tuple(mu.shape)} "
+            f"and {tuple(logvar.shape)}"
+        )
+    m = len(mu)
+    n = m if dataset_size is None else dataset_size
+    if isinstance(n, bool) or not isinstance(n, int) or n < m:
+        raise ValueError(f"dataset_size must be an int ≥ the batch size {m}, got {n!r}")
+    if estimator not in ("stratified", "mws"):
+        raise ValueError(f"estimator must be 'stratified' or 'mws', got {estimator!r}")
+    mu, logvar = mu.detach().double(), logvar.detach().double()
+    if z is None:
+        eps = torch.randn(mu.shape, generator=generator, dtype=torch.float64)
+        # z_i = μ_i + σ_i ε_i: (M, Z)
+        z = mu + torch.exp(0.5 * logvar) * eps
+    elif z.shape != mu.shape:
+        raise ValueError(f"z must have the shape of mu {tuple(mu.shape)}, got {tuple(z.shape)}")
+    z = z.detach().double()
+    log_w = _log_weights(m, n, estimator)
+    log_q_joint, log_q_marginals = [], []
+    for rows in torch.split(torch.arange(m), 256):  # rows of i at a time: memory (256, M, Z)
+        # log q(z_ij | n_m) for pairs (i, m) and dims j: (I, 1, Z) vs (1, M, Z) -> (I, M, Z)
+        log_q_pairs = gaussian_log_density(z[rows, None, :], mu[None], logvar[None])
+        # log q̂(z_i) = log Σ_m w_im Π_j q(z_ij | n_m): (I,)
+        log_q_joint.append(torch.logsumexp(log_w[rows] + log_q_pairs.sum(dim=2), dim=1))
+        # Σ_j log q̂(z_ij) = Σ_j log Σ_m w_im q(z_ij | n_m): (I,)
+        marginals = torch.logsumexp(log_w[rows, :, None] + log_q_pairs, dim=1).sum(dim=1)
+        log_q_marginals.append(marginals)
+    log_q_joint, log_q_marginals = torch.cat(log_q_joint), torch.cat(log_q_marginals)
+    # log q(z_i | n_i) = Σ_j log N(z_ij; μ_ij, σ_ij²): (M,)
+    log_q_cond = gaussian_log_density(z, mu, logvar).sum(dim=1)
+    # log p(z_i) = Σ_j log N(z_ij; 0, 1): (M,)
+    log_p = gaussian_log_density(z, torch.zeros(()), torch.zeros(())).sum(dim=1)
+    return TCDecomposition(
+        mi=(log_q_cond - log_q_joint).mean().item(),
+        tc=(log_q_joint - log_q_marginals).mean().item(),
+        dwkl=(log_q_marginals - log_p).mean().item(),
+        kl=(log_q_cond - log_p).mean().item(),
+    )
+
+
+def total_correlation(z: torch.Tensor, mu: torch.Tensor, logvar: torch.Tensor) -> float:
+    """TC = E[log q(z) − Σ_j log q(z_j)] with the batch as the data set (M = N).
+
+    Args:
+        z: (M, Z) samples z_i ~ q(z|n_i). mu, logvar: (M, Z) encoder outputs.
+    """
+    return tc_decomposition(mu, logvar, z=z).tc

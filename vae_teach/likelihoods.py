@@ -1,0 +1,92 @@
+"""Decoder likelihoods log p_θ(x|z): how well a decoded image explains the data.
+
+A decoder outputs the parameters of a distribution over pixels; the log-likelihood of the
+data under it, summed over pixels, is the reconstruction term of the ELBO. Both functions
+return one number per example, in nats (natural log). Taught in 03 (ELBO) and 06 (VAE).
+"""
+
+import math
+
+import torch
+import torch.nn.functional as F
+
+LOG_2PI = math.log(2 * math.pi)
+
+
+def check_tensor(value, name: str) -> None:
+    """Raise a clear error if `value` is not a finite floating-point tensor with a batch dim."""
+    if not isinstance(value, torch.Tensor):
+        raise TypeError(f"{name} must be a torch.Tensor, got {type(value).__name__}")
+    if not value.is_floating_point():
+        raise TypeError(f"{name} must be a floating-point tensor, got dtype {value.dtype}")
+    if value.dim() < 1:
+        raise ValueError(f"{name} must have a batch dimension, got a 0-d tensor")
+    # one cheap reduction first: a NaN or inf anywhere makes the sum NaN or inf
+    if not torch.isfinite(value.detach().sum()) and not torch.isfinite(value).all():
+        raise ValueError(f"{name} contains NaN or inf values")
+
+
+def check_same_shape(a, b, name_a: str, name_b: str) -> None:
+    """Raise a ValueError naming both arguments if their shapes differ."""
+    if a.shape != b.shape:
+        raise ValueError(
+            f"{name_a} and {name_b} must have the same shape, "
+            f"got {tuple(a.shape)} and {tuple(b.shape)}"
+        )
+
+
+def bernoulli_log_likelihood(x: torch.Tensor, logits: torch.Tensor) -> torch.Tensor:
+    """log p(x|z) for independent Bernoulli pixels with the given logits, per example.
+
+    Works for grey-level x in [0, 1] too (then it is minus the binary cross-entropy).
+
+    Args:
+        x: (B, ...) data in [0, 1].
+        logits: (B, ...) decoder outputs, same shape as x; p = sigmoid(logits).
+    Returns:
+        (B,) log-likelihood in nats, summed over all non-batch dims.
+    """
+    check_tensor(x, "x")
+    check_tensor(logits, "logits")
+    check_same_shape(x, logits, "x", "logits")
+    # log p(x|z) = Σ_i [x_i log σ(l_i) + (1 − x_i) log(1 − σ(l_i))] = −BCE(l, x), per pixel
+    log_p = -F.binary_cross_entropy_with_logits(logits, x, reduction="none")
+    # sum over pixels: (B, ...) -> (B,)
+    return log_p.reshape(len(x), -1).sum(1)
+
+
+def gaussian_log_likelihood(x: torch.Tensor, mean: torch.Tensor, logvar=0.0) -> torch.Tensor:
+    """log N(x; mean, diag exp(logvar)) per example.
+
+    Args:
+        x: (B, ...) data.
+        mean: (B, ...) decoder means, same shape as x.
+        logvar: a float (one fixed variance for every pixel) or a tensor broadcastable to x
+            (for instance a learned scalar, or a per-pixel (B, ...) output).
+    Returns:
+        (B,) log-likelihood in nats, summed over all non-batch dims.
+    """
+    check_tensor(x, "x")
+    check_tensor(mean, "mean")
+    check_same_shape(x, mean, "x", "mean")
+    if isinstance(logvar, torch.Tensor):
+        check_tensor(logvar.reshape(-1), "logvar")
+        try:
+            fits = torch.broadcast_shapes(logvar.shape, x.shape) == x.shape
+        except RuntimeError:
+            fits = False
+        if not fits:
+            raise ValueError(
+                f"logvar of shape {tuple(logvar.shape)} does not broadcast to x of shape "
+                f"{tuple(x.shape)}"
+            )
+    elif isinstance(logvar, (int, float)) and not isinstance(logvar, bool):
+        if not math.isfinite(logvar):
+            raise ValueError(f"logvar must be finite, got {logvar}")
+        logvar = torch.tensor(float(logvar), dtype=x.dtype, device=x.device)
+    else:
+        raise TypeError(f"logvar must be a float or a tensor, got {type(logvar).__name__}")
+    # log N(x; m, σ²) = −½ [log 2π + log σ² + (x − m)² / σ²], per pixel
+    log_p = -0.5 * (LOG_2PI + logvar + (x - mean) ** 2 * torch.exp(-logvar))
+    # sum over pixels: (B, ...) -> (B,)
+    return log_p.reshape(len(x), -1).sum(1)

@@ -1,0 +1,246 @@
+"""The two models of the course: a plain MLP autoencoder and an MLP variational autoencoder.
+
+Autoencoder: x -> encoder -> z -> decoder -> x_hat, trained to reconstruct x (01, 02).
+VAE: the encoder outputs q_φ(z|x) = N(mu, diag exp(logvar)); z is sampled with the
+reparameterisation trick; the decoder p_θ(x|z) gives logits (Bernoulli) or means
+(Gaussian); the loss is −ELBO (06, 07). Names follow pytorch/examples `vae/main.py`.
+Both accept images (B, C, H, W) or flat vectors (B, C·H·W).
+"""
+
+import math
+
+import torch
+from torch import nn
+
+from vae_teach.elbo import LIKELIHOODS, elbo, reparameterize
+from vae_teach.likelihoods import bernoulli_log_likelihood
+
+
+def mlp(sizes, final_activation=True) -> nn.Sequential:
+    """Linear layers with ReLU between them, e.g. sizes (784, 400, 20): 784 -> 400 -> 20."""
+    layers = []
+    for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
+        layers.append(nn.Linear(n_in, n_out))
+        if final_activation or i < len(sizes) - 2:
+            layers.append(nn.ReLU())
+    return nn.Sequential(*layers)
+
+
+def _check_config(image_shape, hidden, latent_dim):
+    image_shape = tuple(image_shape)
+    if len(image_shape) != 3 or not all(isinstance(n, int) and n > 0 for n in image_shape):
+        raise ValueError(f"image_shape must be three positive ints (C, H, W), got {image_shape}")
+    hidden = tuple(hidden)
+    if not all(isinstance(n, int) and n > 0 for n in hidden):
+        raise ValueError(f"hidden must be a sequence of positive ints, got {hidden}")
+    if isinstance(latent_dim, bool) or not isinstance(latent_dim, int) or latent_dim < 1:
+        raise ValueError(f"latent_dim must be a positive int, got {latent_dim!r}")
+    return image_shape, hidden
+
+
+class _ImageModel(nn.Module):
+    """Shared input handling: accept (B, C, H, W) or (B, C·H·W), give (B, D)."""
+
+    def __init__(self, image_shape):
+        super().__init__()
+        self.image_shape = image_shape
+        self.input_dim = math.prod(image_shape)
+
+    def flatten(self, x: torch.Tensor, name: str = "x") -> torch.Tensor:
+        """(B, C, H, W) or (B, D) -> (B, D), with a clear error on any other size."""
+        if not isinstance(x, torch.Tensor):
+            raise TypeError(f"{name} must be a torch.Tensor, got {type(x).__name__}")
+        if tuple(x.shape[1:]) not in (self.image_shape, (self.input_dim,)):
+            raise ValueError(
+                f"{name} must have shape (B, {', '.join(map(str, self.image_shape))}) or "
+                f"(B, {self.input_dim}), got {tuple(x.shape)}"
+            )
+        return x.reshape(len(x), self.input_dim)
+
+    def _check_z(self, z: torch.Tensor) -> None:
+        if not isinstance(z, torch.Tensor) or z.dim() != 2 or z.shape[1] != self.latent_dim:
+            shape = tuple(z.shape) if isinstance(z, torch.Tensor) else type(z).__name__
+            raise ValueError(f"z must have shape (B, {self.latent_dim}), got {shape}")
+
+    def _target(self, x, target):
+        """The clean image to reconstruct: x itself, or `target` (denoising)."""
+        return self.flatten(x if target is None else target, "x" if target is None else "target")
+
+
+class Autoencoder(_ImageModel):
+    """Deterministic MLP autoencoder with a sigmoid output and a BCE reconstruction loss.
+
+    Args:
+        image_shape: (C, H, W) of the images.
+        hidden: hidden layer sizes of the encoder; the decoder mirrors them.
+        latent_dim: size of the code z.
+    """
+
+    def __init__(self, image_shape=(1, 28, 28), hidden=(512, 256), latent_dim=2):
+        image_shape, hidden = _check_config(image_shape, hidden, latent_dim)
+        super().__init__(image_shape)
+        self.latent_dim = latent_dim
+        self.config = {
+            "model": "Autoencoder",
+            "image_shape": list(image_shape),
+            "hidden": list(hidden),
+            "latent_dim": latent_dim,
+        }
+        # (B, D) -> (B, Z): no activation on the code
+        self.encoder = mlp((self.input_dim, *hidden, latent_dim), final_activation=False)
+        # (B, Z) -> (B, D) logits
+        self.decoder = mlp((latent_dim, *hidden[::-1], self.input_dim), final_activation=False)
+
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        """(B, C, H, W) or (B, D) -> z (B, Z)."""
+        return self.encoder(self.flatten(x))
+
+    def decode_logits(self, z: torch.Tensor) -> torch.Tensor:
+        """(B, Z) -> logits (B, D)."""
+        self._check_z(z)
+        return self.decoder(z)
+
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        """(B, Z) -> x_hat (B, C, H, W) in [0, 1]."""
+        return torch.sigmoid(self.decode_logits(z)).reshape(len(z), *self.image_shape)
+
+    decode_image = decode
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """x -> x_hat in [0, 1], same shape as x."""
+        return self.decode(self.encode(x)).reshape(x.shape)
+
+    def loss(self, x: torch.Tensor, target=None) -> dict:
+        """Reconstruction loss of the batch: BCE summed over pixels, mean over the batch.
+
+        Args:
+            x: (B, C, H, W) or (B, D) input (possibly corrupted).
+            target: the clean images to reconstruct (denoising); x itself when None.
+        Returns:
+            {"loss", "recon"}: scalar tensors (equal for the autoencoder).
+        """
+        logits = self.decode_logits(self.encode(x))
+        # recon = −Σ_i [x_i log x̂_i + (1 − x_i) log(1 − x̂_i)] (BCE), per example, batch mean
+        recon = -bernoulli_log_likelihood(self._target(x, target), logits).mean()
+        return {"loss": recon, "recon": recon}
+
+
+class VAE(_ImageModel):
+    """MLP variational autoencoder; loss = −ELBO_β per example, averaged over the batch.
+
+    Args:
+        image_shape: (C, H, W) of the images.
+        hidden: hidden layer sizes of the encoder; the decoder mirrors them.
+        latent_dim: size of z.
+        likelihood: "bernoulli" (decoder gives logits) or "gaussian" (decoder gives means).
+        beta: weight on the KL term (1: VAE; > 1: β-VAE).
+        logvar_x: Gaussian decoder log-variance: a float (fixed), or "learned" (one
+            learned scalar shared by all pixels). Ignored for Bernoulli.
+    """
+
+    def __init__(
+        self,
+        image_shape=(1, 28, 28),
+        hidden=(512, 256),
+        latent_dim=2,
+        likelihood="bernoulli",
+        beta=1.0,
+        logvar_x=0.0,
+    ):
+        image_shape, hidden = _check_config(image_shape, hidden, latent_dim)
+        if likelihood not in LIKELIHOODS:
+            raise ValueError(f"likelihood must be one of {LIKELIHOODS}, got {likelihood!r}")
+        if isinstance(beta, bool) or not isinstance(beta, (int, float)) or not beta >= 0:
+            raise ValueError(f"beta must be a non-negative number, got {beta!r}")
+        learned = logvar_x == "learned"
+        if not learned and not isinstance(logvar_x, (int, float)):
+            raise ValueError(f"logvar_x must be a float or 'learned', got {logvar_x!r}")
+        super().__init__(image_shape)
+        self.latent_dim = latent_dim
+        self.likelihood = likelihood
+        self.beta = float(beta)
+        self.config = {
+            "model": "VAE",
+            "image_shape": list(image_shape),
+            "hidden": list(hidden),
+            "latent_dim": latent_dim,
+            "likelihood": likelihood,
+            "beta": float(beta),
+            "logvar_x": "learned" if learned else float(logvar_x),
+        }
+        # log σ_x² of the Gaussian decoder: a learned scalar, or a fixed float
+        self.logvar_x = nn.Parameter(torch.zeros(())) if learned else float(logvar_x)
+        # (B, D) -> (B, H_last): shared trunk of the encoder
+        self.encoder = mlp((self.input_dim, *hidden))
+        # (B, H_last) -> (B, Z) each: the two heads of q_φ(z|x)
+        self.fc_mu = nn.Linear(hidden[-1] if hidden else self.input_dim, latent_dim)
+        self.fc_logvar = nn.Linear(hidden[-1] if hidden else self.input_dim, latent_dim)
+        # (B, Z) -> (B, D): logits or means before the sigmoid
+        self.decoder = mlp((latent_dim, *hidden[::-1], self.input_dim), final_activation=False)
+
+    def encode(self, x: torch.Tensor):
+        """(B, C, H, W) or (B, D) -> mu (B, Z), logvar (B, Z)."""
+        h = self.encoder(self.flatten(x))
+        return self.fc_mu(h), self.fc_logvar(h)
+
+    def reparameterize(self, mu, logvar, generator=None) -> torch.Tensor:
+        """z = mu + exp(½ logvar) ⊙ eps, eps ~ N(0, I): (B, Z)."""
+        return reparameterize(mu, logvar, generator=generator)
+
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        """(B, Z) -> x_hat (B, C, H, W): logits (Bernoulli) or means in [0, 1] (Gaussian)."""
+        self._check_z(z)
+        out = self.decoder(z).reshape(len(z), *self.image_shape)
+        # Gaussian means live in the pixel range [0, 1]
+        return torch.sigmoid(out) if self.likelihood == "gaussian" else out
+
+    def decode_image(self, z: torch.Tensor) -> torch.Tensor:
+        """(B, Z) -> images (B, C, H, W) in [0, 1]: Bernoulli means sigmoid(logits)."""
+        x_hat = self.decode(z)
+        return torch.sigmoid(x_hat) if self.likelihood == "bernoulli" else x_hat
+
+    def forward(self, x: torch.Tensor):
+        """x -> (x_hat, mu, logvar); x_hat has the shape of x, z is sampled."""
+        mu, logvar = self.encode(x)
+        z = self.reparameterize(mu, logvar)
+        return self.decode(z).reshape(x.shape), mu, logvar
+
+    @torch.no_grad()
+    def sample(self, n: int, generator=None) -> torch.Tensor:
+        """n images (n, C, H, W) in [0, 1]: z ~ N(0, I), then the decoder's mean image."""
+        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+            raise ValueError(f"n must be a positive int, got {n!r}")
+        device = self.fc_mu.weight.device
+        z = torch.randn((n, self.latent_dim), generator=generator).to(device)
+        return self.decode_image(z)
+
+    def loss(self, x: torch.Tensor, target=None) -> dict:
+        """−ELBO_β of the batch: per example, averaged over the batch.
+
+        Args:
+            x: (B, C, H, W) or (B, D) input (possibly corrupted).
+            target: the clean images to reconstruct (denoising); x itself when None.
+        Returns:
+            {"loss", "recon", "kl"}: scalar tensors; loss = recon + beta · kl, where
+            recon = −log p_θ(x|z) and kl = KL(q_φ(z|x) ‖ N(0, I)).
+        """
+        mu, logvar = self.encode(x)
+        z = self.reparameterize(mu, logvar)
+        x_hat = self.decode(z).reshape(len(z), -1)
+        terms = elbo(
+            self._target(x, target), x_hat, mu, logvar, self.beta, self.likelihood, self.logvar_x
+        )
+        # loss = −ELBO_β = −recon + β·KL, per example, batch mean
+        return {"loss": -terms.elbo.mean(), "recon": -terms.recon.mean(), "kl": terms.kl.mean()}
+
+
+MODELS = {"Autoencoder": Autoencoder, "VAE": VAE}
+
+
+def build_model(config: dict) -> nn.Module:
+    """Rebuild a model (untrained) from its `.config` dict."""
+    config = dict(config)
+    name = config.pop("model", None)
+    if name not in MODELS:
+        raise ValueError(f"config['model'] must be one of {list(MODELS)}, got {name!r}")
+    return MODELS[name](**config)

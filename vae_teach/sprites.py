@@ -1,0 +1,185 @@
+"""Procedural sprites with known factors of variation (in the spirit of dSprites).
+
+Each image shows one white shape on black. Five factors make the picture:
+
+| factor | values |
+| --- | --- |
+| shape | 0 square, 1 ellipse, 2 heart |
+| scale | evenly spaced in [0.5, 1] (relative size) |
+| rotation | evenly spaced in [0, 2π) radians, counter-clockwise |
+| pos_x | evenly spaced in [0, 1], left to right |
+| pos_y | evenly spaced in [0, 1], top to bottom (image rows) |
+
+dSprites (Matthey et al. 2017) is 64×64 with 3 × 6 × 40 × 32 × 32 combinations; the default
+here is 24×24 with 3 × 4 × 8 × 12 × 12 = 13,824 combinations, small enough to train a β-VAE
+on a laptop CPU. Drawing is vectorised: each pixel centre is moved into the shape's own
+frame (shift, scale, rotate) and an inside test is applied there.
+"""
+
+from typing import NamedTuple
+
+import numpy as np
+import torch
+
+FACTORS = ("shape", "scale", "rotation", "pos_x", "pos_y")
+SHAPES = ("square", "ellipse", "heart")
+LEVELS = {"shape": 3, "scale": 4, "rotation": 8, "pos_x": 12, "pos_y": 12}
+
+# A sprite at scale 1 fits in a disc of radius R_MAX · size pixels, whatever its rotation.
+R_MAX = 0.22
+# Heart curve (x² + y² − 1)³ − x² y³ ≤ 0: centroid at y = 0.2935 and farthest point 1.2908
+# from it (computed numerically on a 4000² grid); used to centre it and fit the unit disc.
+HEART_CENTROID_Y = 0.2935
+HEART_RADIUS = 1.2908
+# Shape areas in the unit frame (unit disc = the sprite's radius): checked in the tests.
+UNIT_AREAS = {"square": 2.0, "ellipse": np.pi / 2, "heart": 3.6620 / HEART_RADIUS**2}
+
+
+class Sprites(NamedTuple):
+    """Images with the factors that drew them.
+
+    images: (N, 1, H, W) float32 in [0, 1]; factors: (N, 5) int64 level indices;
+    values: (N, 5) float32 factor values, columns in the order of `FACTORS`.
+    """
+
+    images: torch.Tensor
+    factors: torch.Tensor
+    values: torch.Tensor
+
+
+def factor_values(levels: dict | None = None) -> dict:
+    """The value of every level of every factor, as a dict name -> (n_levels,) array.
+
+    Args:
+        levels: number of levels per factor (missing names take `LEVELS`); shape must be 1..3.
+    """
+    counts = _check_levels(levels)
+    return {
+        "shape": np.arange(counts["shape"]),
+        "scale": np.linspace(0.5, 1.0, counts["scale"]),
+        # endpoint excluded: 2π is the same picture as 0
+        "rotation": np.linspace(0.0, 2 * np.pi, counts["rotation"], endpoint=False),
+        "pos_x": np.linspace(0.0, 1.0, counts["pos_x"]),
+        "pos_y": np.linspace(0.0, 1.0, counts["pos_y"]),
+    }
+
+
+def _check_levels(levels: dict | None) -> dict:
+    counts = dict(LEVELS)
+    if levels is not None:
+        unknown = set(levels) - set(FACTORS)
+        if unknown:
+            raise ValueError(f"levels has unknown factors {sorted(unknown)}; known: {FACTORS}")
+        counts.update(levels)
+    for name, count in counts.items():
+        if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+            raise ValueError(f"levels[{name!r}] must be a positive int, got {count!r}")
+    if counts["shape"] > len(SHAPES):
+        raise ValueError(f"levels['shape'] must be at most {len(SHAPES)}, got {counts['shape']}")
+    return counts
+
+
+def _inside(shape: np.ndarray, u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """Inside test in the unit frame (v points up); shape (N, 1, 1), u and v (N, P, P)."""
+    # square with corners on the unit circle: max(|u|, |v|) ≤ 1/√2
+    square = np.maximum(np.abs(u), np.abs(v)) <= 1 / np.sqrt(2)
+    # ellipse with semi-axes 1 (along u) and ½ (along v): u² + (2v)² ≤ 1
+    ellipse = u**2 + (2 * v) ** 2 <= 1
+    # heart, rescaled into the unit disc and centred on its centroid
+    hx, hy = u * HEART_RADIUS, v * HEART_RADIUS + HEART_CENTROID_Y
+    # (x² + y² − 1)³ − x² y³ ≤ 0
+    heart = (hx**2 + hy**2 - 1) ** 3 - hx**2 * hy**3 <= 0
+    return np.where(shape == 0, square, np.where(shape == 1, ellipse, heart))
+
+
+def draw_sprites(shape, scale, rotation, pos_x, pos_y, size: int = 24, antialias: int = 1):
+    """Draw one sprite per row of factor values; returns (N, size, size) float32 in [0, 1].
+
+    Args:
+        shape: (N,) ints in {0, 1, 2} (square, ellipse, heart).
+        scale: (N,) relative sizes in (0, 1]. rotation: (N,) radians, counter-clockwise.
+        pos_x, pos_y: (N,) positions in [0, 1] (left→right, top→bottom).
+        size: image side in pixels (≥ 8). antialias: k×k samples per pixel (1 = binary).
+    """
+    shape, scale, rotation, pos_x, pos_y = (
+        np.atleast_1d(np.asarray(a)) for a in (shape, scale, rotation, pos_x, pos_y)
+    )
+    n = len(shape)
+    for name, a in zip(FACTORS, (shape, scale, rotation, pos_x, pos_y), strict=True):
+        if a.shape != (n,):
+            raise ValueError(f"{name} must have shape ({n},) like shape, got {a.shape}")
+    if not np.isin(shape, np.arange(len(SHAPES))).all():
+        raise ValueError(f"shape must hold ints in {{0, 1, 2}}, got {np.unique(shape)}")
+    if not ((scale > 0) & (scale <= 1)).all():
+        raise ValueError("scale must lie in (0, 1]")
+    for name, a in (("pos_x", pos_x), ("pos_y", pos_y)):
+        if not ((a >= 0) & (a <= 1)).all():
+            raise ValueError(f"{name} must lie in [0, 1]")
+    if isinstance(size, bool) or not isinstance(size, int) or size < 8:
+        raise ValueError(f"size must be an int ≥ 8, got {size!r}")
+    if isinstance(antialias, bool) or not isinstance(antialias, int) or antialias < 1:
+        raise ValueError(f"antialias must be a positive int, got {antialias!r}")
+    # sample points: pixel centres, or a k×k grid inside each pixel; (P,) in pixel units
+    k = antialias
+    points = (np.arange(size * k) + 0.5) / k
+    radius = R_MAX * size
+    # centre in pixels: the sprite's disc stays inside the image, (N, 1, 1)
+    cx = (radius + pos_x * (size - 2 * radius))[:, None, None]
+    cy = (radius + pos_y * (size - 2 * radius))[:, None, None]
+    r = (scale * radius)[:, None, None]
+    # offsets in the sprite's frame, unit = its radius, v pointing up: (N, P, P)
+    dx = (points[None, None, :] - cx) / r
+    dy = -(points[None, :, None] - cy) / r
+    cos, sin = np.cos(rotation)[:, None, None], np.sin(rotation)[:, None, None]
+    # rotate the grid by −θ, which rotates the shape by +θ: (u, v) = R(−θ)(dx, dy)
+    u = cos * dx + sin * dy
+    v = -sin * dx + cos * dy
+    inside = _inside(shape[:, None, None], u, v).astype(np.float32)
+    # average the k×k samples of each pixel: (N, size·k, size·k) -> (N, size, size)
+    return inside.reshape(n, size, k, size, k).mean(axis=(2, 4))
+
+
+def make_sprites(
+    n: int | None = None,
+    seed: int = 0,
+    size: int = 24,
+    levels: dict | None = None,
+    grid: bool = False,
+    antialias: int = 1,
+) -> Sprites:
+    """Sprites with their factors: n random draws (from `seed`), or the full factor grid.
+
+    Args:
+        n: number of images (each factor level drawn uniformly); None when grid=True.
+        seed: seed of the draw (same seed, same images).
+        size: image side in pixels. levels: levels per factor (see `factor_values`).
+        grid: every combination of levels once, in C order over `FACTORS`.
+        antialias: k×k samples per pixel; 1 gives binary images like dSprites.
+    """
+    values = factor_values(levels)
+    counts = [len(values[name]) for name in FACTORS]
+    if grid:
+        if n is not None:
+            raise ValueError(f"n must be None when grid=True (the grid fixes N), got {n!r}")
+        # (N, 5): all combinations, last factor fastest
+        index = np.stack(np.unravel_index(np.arange(np.prod(counts)), counts), axis=1)
+    else:
+        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+            raise ValueError(f"n must be a positive int (or grid=True), got {n!r}")
+        if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+            raise ValueError(f"seed must be a non-negative int, got {seed!r}")
+        rng = np.random.default_rng(seed)
+        # (N, 5): each factor's level drawn uniformly and independently
+        index = np.stack([rng.integers(0, c, size=n) for c in counts], axis=1)
+    columns = [values[name][index[:, j]] for j, name in enumerate(FACTORS)]
+    images = np.concatenate(
+        [  # chunks of 2048 images keep the (N, P, P) intermediates small
+            draw_sprites(*(c[i : i + 2048] for c in columns), size=size, antialias=antialias)
+            for i in range(0, len(index), 2048)
+        ]
+    )
+    return Sprites(
+        images=torch.from_numpy(images).unsqueeze(1),
+        factors=torch.from_numpy(index.astype(np.int64)),
+        values=torch.from_numpy(np.stack(columns, axis=1).astype(np.float32)),
+    )
