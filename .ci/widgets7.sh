@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Colab's widgets: every notebook under nbval and the widget unit tests, in a second virtual
 # environment with ipywidgets 7.7.1 (the version Colab ships). Called by .ci/run; by hand:
-#   bash .ci/widgets7.sh
+#   bash .ci/widgets7.sh                              # every notebook + the widget unit tests
+#   bash .ci/widgets7.sh notebooks/06_vae.ipynb       # some notebooks + the widget unit tests
 # Needs VAE_TEACH_DATA (a folder holding mnist/) or network access for the MNIST download.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,11 +29,13 @@ assert versions[0] == "7.7.1", f"the kernel runs ipywidgets {versions[0]}, not 7
 PY
 echo "set up in ${SECONDS}s"
 
-# The unit tests that build or drive widgets: every test file that mentions them.
-mapfile -t widget_tests < <(grep -l -E "ipywidgets|vae_teach\.(widgets|explorer)|LatentExplorer|[Tt]raversal" tests/test_*.py || true)
+# The unit tests that build or drive widgets: every test file that imports ipywidgets or the
+# package's widget modules (vae_teach.widgets, vae_teach.explorer).
+pattern='^\s*(import ipywidgets|from ipywidgets|import vae_teach\.(widgets|explorer)|from vae_teach(\.widgets|\.explorer| import .*\b(widgets|explorer)\b))'
+mapfile -t widget_tests < <(grep -l -E "$pattern" tests/test_*.py || true)
 echo "widget unit tests: ${widget_tests[*]:-(none)}"
 # ipywidgets 7 creates comms through ipykernel.comm.Comm, which ipykernel >= 6.18 deprecates
 # (Colab's older ipykernel does not): a warning about the pair, not about this project.
 "$VENV/bin/pytest" -q -W "ignore:The \`ipykernel.comm.Comm\` class:DeprecationWarning" \
-    notebooks "${widget_tests[@]}"
+    "${@:-notebooks}" "${widget_tests[@]}"
 echo "widgets7 done in ${SECONDS}s"

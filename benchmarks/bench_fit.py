@@ -75,7 +75,24 @@ def check_kl_sign(model, x):
 
 def run_fit(label, x, xt, epochs, batch_size, lr, seed):
     model = make_model(seed)
-    history = train.fit(model, x, xt, epochs=epochs, batch_size=batch_size, lr=lr, seed=seed)
+    start = time.perf_counter()
+
+    def show_progress(epoch, model):
+        print(
+            f"  [{label}] epoch {epoch + 1} starts at {time.perf_counter() - start:.0f} s",
+            flush=True,
+        )
+
+    history = train.fit(
+        model,
+        x,
+        xt,
+        epochs=epochs,
+        batch_size=batch_size,
+        lr=lr,
+        seed=seed,
+        on_epoch_start=show_progress,
+    )
     print(f"\n[{label}] batch_size={batch_size} lr={lr:g} epochs={epochs}")
     print(" epoch  time_s  cum_s   train_loss  test_loss  test_recon  test_kl")
     cumulative = 0.0

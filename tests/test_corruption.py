@@ -136,3 +136,56 @@ def test_functions_reject_bad_levels_and_images_by_name():
         masking(torch.rand(784), 0.1)
     with pytest.raises(TypeError, match="x must be"):
         masking(torch.ones(2, 784, dtype=torch.int64), 0.1)
+
+
+# --- the notebook 02 widget that shows these corruptions ---
+
+
+def _explorer(**kwargs):
+    from vae_teach.models import Autoencoder
+    from vae_teach.widgets import DenoisingExplorer
+
+    torch.manual_seed(0)
+    ae, dae = Autoencoder(hidden=(16,)), Autoencoder(hidden=(16,))
+    images = torch.rand(5, 1, 28, 28, generator=_gen(4))
+    labels = torch.arange(5)
+    return DenoisingExplorer(ae, dae, images, labels, **kwargs), images
+
+
+def test_explorer_shows_the_corruption_it_is_set_to():
+    explorer, images = _explorer(kind="masking", level=0.25, index=2, seed=5)
+    expected = corrupt(images[2:3], "masking", 0.25, _gen(5))
+    assert torch.equal(explorer.x_tilde, expected)
+    assert explorer.digest().startswith("masking, level 0.25, digit #2 (label 2): 25% of pixels")
+    assert all(panel.value[:4] == b"\x89PNG" for panel in explorer.panels)
+    # the captions carry each model's squared error to the clean digit
+    with torch.no_grad():
+        ae_error = (explorer.ae(expected) - images[2:3]).pow(2).sum().item()
+    assert explorer.errors["plain AE"] == pytest.approx(ae_error)
+
+
+def test_explorer_follows_its_controls_and_is_reproducible():
+    explorer, images = _explorer()
+    explorer.kind_picker.value = "salt_and_pepper"
+    explorer.level_slider.value = 0.5
+    explorer.index_slider.value = 4
+    first = explorer.digest()
+    assert first.startswith("salt_and_pepper, level 0.50, digit #4 (label 4)")
+    assert torch.equal(explorer.x_tilde, corrupt(images[4:5], "salt_and_pepper", 0.5, _gen(0)))
+    explorer.level_slider.value = 0.0
+    assert torch.equal(explorer.x_tilde, images[4:5])
+    assert "0% of pixels changed" in explorer.digest()
+    explorer.level_slider.value = 0.5
+    assert explorer.digest() == first
+
+
+def test_explorer_rejects_bad_arguments_by_name():
+    from vae_teach.widgets import DenoisingExplorer
+
+    explorer, images = _explorer()
+    with pytest.raises(ValueError, match="kind"):
+        DenoisingExplorer(explorer.ae, explorer.dae, images, kind="blur")
+    with pytest.raises(ValueError, match="images"):
+        DenoisingExplorer(explorer.ae, explorer.dae, images[:, 0])
+    with pytest.raises(ValueError, match="labels"):
+        DenoisingExplorer(explorer.ae, explorer.dae, images, torch.arange(3))

@@ -154,8 +154,8 @@ def test_bad_input_names_the_argument():
         score_function_variance([0.0], std)
 
 
-def test_step_function_reparam_is_zero_and_biased_score_is_unbiased():
-    """f = 1[z > 0]: E f = Φ(μ/σ), ∂/∂μ = φ(μ/σ)/σ. Pathwise gives 0; the score function is right."""
+def test_step_function_reparam_is_zero_but_score_is_unbiased():
+    """f = 1[z > 0]: E f = Φ(μ/σ), ∂/∂μ = φ(μ/σ)/σ; the pathwise estimate is 0 (biased)."""
     mu, std = _t([0.3]), _t([0.8])
     step = lambda z: (z[:, 0] > 0).to(z.dtype)  # noqa: E731
     eps = _draws(N, 1, seed=3)

@@ -10,6 +10,7 @@ from PIL import Image
 
 from vae_teach.explorer import (
     LAYOUT,
+    BandedPNG,
     DecoderSliders,
     LatentExplorer,
     LatentMap,
@@ -65,6 +66,32 @@ def test_png_bytes_rejects_bad_input():
         png_bytes(np.zeros((2, 2)))
     with pytest.raises(ValueError, match="pixels must have shape"):
         png_bytes(np.zeros((2, 2, 4), dtype=np.uint8))
+
+
+def test_banded_png_recompresses_only_what_changed_and_stays_exact():
+    rng = np.random.default_rng(0)
+    palette = rng.integers(0, 256, (256, 3), dtype=np.uint8)
+    pixels = rng.integers(0, 256, (70, 33), dtype=np.uint8)
+    encoder = BandedPNG(pixels, palette, band=16)
+    assert np.array_equal(decode_png(encoder.png()), palette[pixels])
+    encoder.image[40:43, 5:9] = 3  # rows 40-42 lie in band 2
+    assert np.array_equal(decode_png(encoder.png(dirty_rows=range(40, 43))), palette[encoder.image])
+    # bands not named as dirty come from the cache (compressed when it was built)
+    encoder.image[0, 0] = 255 - encoder.image[0, 0]
+    changed = [0, 40, 41, 42]  # every row that differs from the cached pixels
+    assert encoder.png(dirty_rows=changed[1:]) != encoder.png(dirty_rows=changed)
+    assert np.array_equal(decode_png(encoder.png(dirty_rows=changed)), palette[encoder.image])
+    encoder.cache_all()
+    assert np.array_equal(decode_png(encoder.png()), palette[encoder.image])
+
+
+def test_map_png_shows_exactly_the_map_image_after_many_moves(explorer):
+    for z1, z2 in [(-2.9, 2.9), (0.1, 0.2), (2.5, -2.5), (0.1, 0.3)]:
+        explorer.set_z(z1, z2)
+        assert np.array_equal(decode_png(explorer.map_view.value), explorer.map_image)
+    explorer.jump_to(11)
+    explorer.set_z(-1.0, -1.0)
+    assert np.array_equal(decode_png(explorer.map_view.value), explorer.map_image)
 
 
 def test_upscale_is_nearest_neighbour():
@@ -131,7 +158,15 @@ def test_set_z_clips_to_the_range_and_checks_its_arguments(explorer):
 def test_jump_to_sets_z_to_the_encoder_mean_and_draws_the_posterior(explorer, vae, digits):
     images, labels = digits
     assert np.sum(explorer.map.frame == LatentMap.ELLIPSE) == 0
+    assert explorer.thumb_view.layout.display == "none"  # no input digit to show yet
     explorer.jump_to(17)
+    assert explorer.thumb_view.layout.display != "none"
+    np.testing.assert_array_equal(
+        decode_png(explorer.thumb_view.value)[
+            :: LAYOUT["normal"]["thumb"], :: LAYOUT["normal"]["thumb"], 0
+        ],
+        np.round(images[17, 0].numpy() * 255).astype(np.uint8),
+    )
     with torch.no_grad():
         mu, _ = vae.encode(images[17:18])
     np.testing.assert_allclose(explorer.z, mu[0].numpy(), atol=1e-6)

@@ -227,6 +227,8 @@ def test_bad_inputs_raise_errors_naming_the_argument():
         lg.exact_elbo(model, torch.zeros(3), torch.zeros(1), torch.eye(2))
     with pytest.raises(ValueError, match="cov_q"):
         lg.kl_to_posterior(model, torch.zeros(3), torch.zeros(1), -torch.eye(1))
+    with pytest.raises(ValueError, match="cov_q must be symmetric"):
+        lg.kl_to_prior(torch.zeros(2), torch.tensor([[1.0, 0.5], [0.0, 1.0]]))
     with pytest.raises(ValueError, match="n_samples"):
         lg.mc_elbo(model, torch.zeros(3), torch.zeros(1), torch.eye(1), n_samples=1)
 

@@ -104,7 +104,7 @@ def test_position_shifts_centre_of_mass():
 def test_scale_changes_area_quadratically(shape):
     big = one(shape, scale=1.0, rotation=0.3, antialias=4).sum()
     small = one(shape, scale=0.5, rotation=0.3, antialias=4).sum()
-    assert small / big == pytest.approx(0.25, rel=0.1)
+    assert small / big == pytest.approx(0.25, rel=0.02)
 
 
 def test_shape_areas_match_geometry():

@@ -24,7 +24,9 @@ def notebook_function_source(notebook: str, name: str) -> str:
             continue
         source = "".join(cell["source"])
         # IPython magics are not Python; blank them out before parsing.
-        lines = ["" if line.lstrip().startswith(("%", "!")) else line for line in source.split("\n")]
+        lines = [
+            "" if line.lstrip().startswith(("%", "!")) else line for line in source.split("\n")
+        ]
         tree = ast.parse("\n".join(lines))
         for node in tree.body:
             if isinstance(node, ast.FunctionDef) and node.name == name:

@@ -1,17 +1,21 @@
 """The latent explorer: slide a trained model's latent coordinates and watch the decoded digit.
 
-Three reusable pieces, each usable without a browser:
+Reusable pieces, each usable without a browser:
 
-- `png_bytes`: a fast PNG encoder for uint8 arrays (grey, RGB or palette), no filters, zlib 1.
+- `png_bytes`: a fast PNG encoder for uint8 arrays (grey, RGB or palette), no filters, zlib 1;
+  `BandedPNG`: the same for an image that changes in a few rows per frame (only the bands
+  that changed are compressed again).
 - `DecoderSliders`: one slider per chosen latent coordinate -> decode -> a large PNG image.
   It holds the full latent vector z, so other coordinates keep their value (a traversal
   widget is a DecoderSliders over every coordinate, starting from an encoded image).
-- `LatentMap`: a 2-D latent scatter drawn once by matplotlib into a pixel array; each frame
-  only copies that array and stamps a marker with array operations (no matplotlib per frame).
+- `LatentMap`: a 2-D latent scatter drawn once by matplotlib into palette pixels; each frame
+  only restores the rows the last marker touched and stamps a new marker with array
+  operations (no matplotlib per frame).
 
 `LatentExplorer` puts them together (notebook 06). Everything shown is kept as arrays
 (`.image`, `.map_image`), and `digest()` describes it in one short line for tests and nbval.
-Widgets are plain ipywidgets that exist in both 7.7 and 8; fonts are set with inline HTML.
+Widgets are plain ipywidgets that exist in both 7.7 and 8 (sliders take keyboard focus:
+click one, then use the arrow keys); large fonts are set with inline HTML.
 """
 
 import html
@@ -127,7 +131,12 @@ class BandedPNG:
         self.cache = [self._compress(i) for i in range(self.n_bands)]
 
     def png(self, dirty_rows=()) -> bytes:
-        """PNG bytes of the current image; bands holding `dirty_rows` are compressed afresh."""
+        """PNG bytes of the current image.
+
+        Args:
+            dirty_rows: every row that differs from the image as it was at the last
+                `cache_all()` (or construction); their bands are compressed afresh.
+        """
         dirty = {int(r) // self.band for r in dirty_rows if 0 <= r < self.raw.shape[0]}
         parts = [self._compress(i) if i in dirty else data for i, data in enumerate(self.cache)]
         # zlib stream: header 78 01, the deflate bands, an empty final block, Adler-32 of all rows
@@ -151,9 +160,9 @@ def upscale(pixels: np.ndarray, scale: int) -> np.ndarray:
 def html_text(text: str, font_px: int, bold=False) -> str:
     """Inline-styled HTML for an ipywidgets.HTML (font sizes that work in ipywidgets 7 and 8)."""
     weight = "bold" if bold else "normal"
-    return (
-        f'<span style="font-size:{font_px}px; font-weight:{weight}; line-height:1.3">{text}</span>'
-    )
+    # a block with its own line height, so wrapped small text is not spaced like widget rows
+    style = f"font-size:{font_px}px; font-weight:{weight}; line-height:1.25"
+    return f'<div style="{style}">{text}</div>'
 
 
 SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
@@ -598,7 +607,8 @@ class LatentExplorer(DecoderSliders):
             layout=ipywidgets.Layout(width=f"{layout['map_px']}px"),
         )
         self.jumped = None  # index of the test digit last jumped to
-        self.thumb_view = ipywidgets.Image(format="png")
+        # the chosen input digit: hidden until a first jump (an empty image shows as broken)
+        self.thumb_view = ipywidgets.Image(format="png", layout=ipywidgets.Layout(display="none"))
         self.thumb_caption = ipywidgets.HTML()
         self.index_box = None
         if self.test_images is not None:
@@ -638,6 +648,7 @@ class LatentExplorer(DecoderSliders):
         image = self.test_images[index].reshape(self.test_images.shape[1:]).numpy()
         image = image[0] if image.ndim == 3 and image.shape[0] == 1 else image
         self.thumb_view.value = png_bytes(upscale(to_uint8(image), self.layout["thumb"]))
+        self.thumb_view.layout.display = ""
         label = "" if self.labels is None else f", label {self.labels[index]}"
         self.thumb_caption.value = html_text(f"input: test #{index}{label}", self.layout["font_px"])
         if self.index_box is not None and self.index_box.value != index:
@@ -742,7 +753,7 @@ class TraversalExplorer(DecoderSliders):
             kl = np.asarray(kl.detach() if isinstance(kl, torch.Tensor) else kl, dtype=float)
             if kl.shape != (model.latent_dim,):
                 raise ValueError(f"kl must have {model.latent_dim} numbers, got {kl.shape}")
-            names = [f"{n} <small>KL {kl[d]:.1f}</small>" for n, d in zip(names, dims, strict=True)]
+            names = [f"{n} (KL {kl[d]:.1f})" for n, d in zip(names, dims, strict=True)]
         self.images, self.kl, self.index = images.float(), kl, None
         # encoder means of all base images: (N, Z)
         self.codes = encode_codes(model, self.images)[0]

@@ -31,6 +31,8 @@ def _as_float64(value, name: str) -> torch.Tensor:
 
 def _cholesky(cov: torch.Tensor, name: str) -> torch.Tensor:
     """Lower Cholesky factor L with cov = L Lᵀ; ValueError naming `name` if cov is not SPD."""
+    if not torch.allclose(cov, cov.transpose(-2, -1)):
+        raise ValueError(f"{name} must be symmetric, got a non-symmetric matrix")
     L, info = torch.linalg.cholesky_ex(cov)
     if bool((info != 0).any()):
         raise ValueError(f"{name} must be symmetric positive definite")

@@ -569,6 +569,10 @@ class KLExplorer(Widget):
 
 
 # --- 06 VAE ---
+# The latent explorer of notebook 06, `LatentExplorer`, lives in `explorer.py` with its
+# reusable parts (`DecoderSliders`, `LatentMap`, `BandedPNG`, `png_bytes`).
 
 
 # --- 07 beta-VAE ---
+# The traversal widget of notebook 07, `TraversalExplorer`, lives in `explorer.py` (section
+# "traversals"), next to the `DecoderSliders` machinery of notebook 06 that it extends.

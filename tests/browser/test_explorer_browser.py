@@ -4,14 +4,19 @@ Starts JupyterLab on 127.0.0.1 (a free port, a token, temporary config, runtime 
 folders, and a temporary copy of the notebook, so the repository is never written), opens
 notebook 06 in Debian's Chromium, runs every cell from the Run menu, moves the explorer's z₁
 slider with the keyboard and checks that the slider's value and the decoded image changed and
-that the console shows no widget errors. Screenshots and the console log are written to
-`test-artifacts/browser/`.
+that neither the page nor the console shows a widget error. Then presenter mode, as the README
+describes it: a new cell builds the explorer with size="presenter", its output goes to a view
+of its own (right-click, "Create New View for Cell Output") dragged to fill the window, with
+JupyterLab's presentation mode on; z₁ moves there by keyboard too. Screenshots, the console
+log and the server log are written to `test-artifacts/browser/`.
 
-    VAE_TEACH_BROWSER_TEST=1 pytest tests/browser -p no:cacheprovider   (.ci/browser.sh)
+    VAE_TEACH_BROWSER_TEST=1 pytest tests/browser      (what .ci/browser.sh runs)
 
 Settings (environment variables): VAE_TEACH_BROWSER_NOTEBOOK (a notebook to test instead of
 notebooks/06_vae.ipynb), VAE_TEACH_CHROMIUM (default /usr/bin/chromium),
-VAE_TEACH_SLIDER_LABEL (a regular expression for the slider's label, default z₁).
+VAE_TEACH_SLIDER_LABEL (a regular expression for the slider's label, default z₁),
+VAE_TEACH_PRESENTER_CODE (the presenter cell; empty to skip), VAE_TEACH_UPDATE_DOCS=1 (also
+write the screenshots, trimmed and palette-compressed, to docs/ for the README).
 """
 
 import contextlib
@@ -248,16 +253,31 @@ def run_all_cells(page) -> None:
         time.sleep(0.5)
 
 
-def find_slider(page):
-    """The explorer's z₁ slider (the first slider whose label matches SLIDER_LABEL)."""
-    sliders = page.locator(".jp-OutputArea .widget-slider")
+def find_slider(page, within=None):
+    """The explorer's z₁ slider: the first slider labelled by SLIDER_LABEL, either through its
+    own description or through a label widget just before it (as in HBox([label, slider]))."""
+    sliders = (within or page).locator(".jp-OutputArea .widget-slider")
     sliders.first.wait_for()
     for i in range(sliders.count()):
-        label = sliders.nth(i).locator(".widget-label").first.inner_text()
-        if SLIDER_LABEL.search(label):
+        label = " ".join(sliders.nth(i).locator(".widget-label").all_inner_texts())
+        before = sliders.nth(i).evaluate(
+            "el => el.previousElementSibling ? el.previousElementSibling.innerText : ''"
+        )
+        if SLIDER_LABEL.search(label) or (not label.strip() and SLIDER_LABEL.search(before)):
             return sliders.nth(i)
     labels = [sliders.nth(i).inner_text() for i in range(sliders.count())]
     raise AssertionError(f"no slider labelled {SLIDER_LABEL.pattern!r} among {labels}")
+
+
+def settle(read, now, quiet_s: float = 1.0, timeout_s: float = 15.0):
+    """Call `read()` until it returns the same value for `quiet_s` seconds; return it."""
+    deadline, since = time.monotonic() + timeout_s, time.monotonic()
+    while time.monotonic() - since < quiet_s and time.monotonic() < deadline:
+        time.sleep(0.2)
+        latest = read()
+        if latest != now:
+            now, since = latest, time.monotonic()
+    return now
 
 
 def wait_for_change(read, before, timeout_s: float = 10.0):
@@ -288,29 +308,44 @@ def move_slider(page, slider, box, presses=8):
     slider.locator(".noUi-handle, .ui-slider-handle").first.focus()
     for _ in range(presses):
         page.keyboard.press("ArrowRight")
-    value_after = wait_for_change(readout.inner_text, value_before)
-    images_after = wait_for_change(lambda: box.evaluate(IMAGE_DIGESTS_JS), images_before)
+    value_after = settle(readout.inner_text, wait_for_change(readout.inner_text, value_before))
+    images = lambda: box.evaluate(IMAGE_DIGESTS_JS)  # noqa: E731
+    images_after = settle(images, wait_for_change(images, images_before))
     assert value_after != value_before, f"the slider did not move from {value_before!r}"
     # The first image of the explorer is the decoded digit.
     assert images_after[0][1] != images_before[0][1], "the decoded image did not change"
     return (value_before, value_after), (images_before, images_after)
 
 
-def menu(page, menu_name: str, item: str) -> None:
-    """Click `item` (a regular expression on its label) in the menu bar's `menu_name`."""
+def menu(page, menu_name: str, *items: str) -> None:
+    """Click through the menu bar's `menu_name`, then `items` (submenus, then the command)."""
     page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(f"^{menu_name}$")).click()
-    page.locator(".lm-Menu-itemLabel", has_text=re.compile(f"^{item}$")).click()
+    for item in items:
+        page.locator(".lm-Menu-itemLabel", has_text=re.compile(f"^{item}$")).click()
 
 
-def save_picture(element_or_page, name: str, **options) -> None:
-    """Screenshot into test-artifacts/browser/, and into docs/ if VAE_TEACH_UPDATE_DOCS=1."""
+def save_picture(element_or_page, name: str) -> None:
+    """Screenshot into test-artifacts/browser/; also into docs/ if VAE_TEACH_UPDATE_DOCS=1."""
     path = ARTIFACTS / name
-    element_or_page.screenshot(path=path, **options)
+    element_or_page.screenshot(path=path)
     if os.environ.get("VAE_TEACH_UPDATE_DOCS") == "1":
-        from PIL import Image
+        from PIL import Image, ImageChops
 
+        image = Image.open(path).convert("RGB")
+        # Trim the white margin around the content, keep 8 px of it.
+        ink = ImageChops.difference(image, Image.new("RGB", image.size, "white")).getbbox()
+        if ink:
+            left, top, right, bottom = ink
+            image = image.crop(
+                (
+                    max(left - 8, 0),
+                    max(top - 8, 0),
+                    min(right + 8, image.width),
+                    min(bottom + 8, image.height),
+                )
+            )
         # A 256-colour palette keeps the README's pictures small.
-        Image.open(path).convert("RGB").quantize(256).save(ROOT / "docs" / name, optimize=True)
+        image.quantize(256).save(ROOT / "docs" / name, optimize=True)
 
 
 def check_explorer(lab, page):
@@ -358,15 +393,23 @@ def check_presenter(page) -> None:
     new_cell = cells.nth(count)
     new_cell.locator(".jp-OutputArea .widget-slider").first.wait_for(timeout=60_000)
     # One action: right-click the output, "Create New View for Cell Output".
-    new_cell.locator(".jp-OutputArea-prompt").first.click(button="right")
+    new_cell.locator(".jp-OutputArea-output").first.click(button="right", position={"x": 4, "y": 4})
     page.locator(
         ".lm-Menu-itemLabel", has_text=re.compile(r"^Create New View for (Cell )?Output$")
     ).click()
     view = page.locator(".jp-LinkedOutputView")
     view.locator(".widget-slider").first.wait_for()
-    page.set_viewport_size({"width": 1600, "height": 1000})
-    menu(page, "View", "Presentation Mode")
-    slider = view.locator(".widget-slider").first
+    # Drag the divider between notebook and output view to the top: the explorer alone.
+    handles = page.locator(".lm-SplitPanel-handle:not(.lm-mod-hidden)").all()
+    boxes = [b for b in (h.bounding_box() for h in handles) if b and b["width"] > 100]
+    assert boxes, "no divider above the output view"
+    box = max(boxes, key=lambda b: b["y"])  # the lowest: notebook above, output view below
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] / 2, 0, steps=5)
+    page.mouse.up()
+    menu(page, "View", "Appearance", "Presentation Mode")
+    slider = find_slider(page, within=view)
     box = slider.evaluate_handle(EXPLORER_BOX_JS).as_element()
-    (before, after), _ = move_slider(page, slider, box, presses=20)
+    move_slider(page, slider, box, presses=20)
     save_picture(page, "presenter.png")
