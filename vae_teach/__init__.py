@@ -2,12 +2,69 @@
 
 Each module holds one concept, in the form the notebooks first teach and then import:
 
-- `data`: MNIST loading, the quick/full profiles, binarisation
-- `seeding`: `set_seed`
+| module | concept | taught in |
+| --- | --- | --- |
+| `data` | MNIST: find, download, verify, load; quick/full profiles; binarisation | 00 |
+| `seeding` | `set_seed` for Python, NumPy and torch | 00 |
+| `corruption` | Gaussian noise, masking, salt-and-pepper | 02 |
+| `likelihoods` | decoder log-likelihoods log p_θ(x|z) (Bernoulli, Gaussian) | 03 |
+| `linear_gaussian` | a model where log p(x), the posterior and the ELBO are exact | 03 |
+| `elbo` | the ELBO, `reparameterize`, the importance-weighted bound | 03, 04, 06 |
+| `estimators` | score-function vs reparameterisation gradients | 04 |
+| `kl` | KL divergences between Gaussians in closed form | 05 |
+| `models` | `Autoencoder` and `VAE` | 01, 06 |
+| `train` | `fit`, checkpoints, train-or-load | 01 |
+| `plots` | image grids, reconstructions, latent scatter, training curves | 01 |
+| `widgets`, `explorer` | PNG-based widgets, the latent explorer, traversals | 02–07 |
+| `pretrained` | shipped weights, checked by SHA-256 | 06 |
+| `sprites`, `disentanglement` | shapes with known factors; MIG, β-TCVAE terms | 07 |
+| `checkers` | exercise checkers that say right, close or wrong, and why | all |
+| `links` | the repository name and the Binder/Colab links built from it | README |
 """
 
+from vae_teach import (
+    checkers,
+    corruption,
+    data,
+    disentanglement,
+    elbo,
+    estimators,
+    explorer,
+    kl,
+    likelihoods,
+    linear_gaussian,
+    links,
+    models,
+    plots,
+    pretrained,
+    seeding,
+    sprites,
+    train,
+    widgets,
+)
 from vae_teach.seeding import set_seed
 
 __version__ = "0.1.0"
 
-__all__ = ["set_seed", "__version__"]
+__all__ = [
+    "checkers",
+    "corruption",
+    "data",
+    "disentanglement",
+    "elbo",
+    "estimators",
+    "explorer",
+    "kl",
+    "likelihoods",
+    "linear_gaussian",
+    "links",
+    "models",
+    "plots",
+    "pretrained",
+    "seeding",
+    "set_seed",
+    "sprites",
+    "train",
+    "widgets",
+    "__version__",
+]

@@ -165,6 +165,27 @@ def html_text(text: str, font_px: int, bold=False) -> str:
     return f'<div style="{style}">{text}</div>'
 
 
+def slider_style(sliders, layout) -> list:
+    """Large slider labels and readouts for the presenter size: [] or [one HTML <style> widget].
+
+    ipywidgets (7 and 8) has no font size for a slider's label, so the sliders get a CSS
+    class and a style sheet scoped to that class does the rest, in JupyterLab, Notebook,
+    VS Code and Colab alike.
+    """
+    if layout["font_px"] <= LAYOUT["normal"]["font_px"]:
+        return []
+    for s in sliders:
+        s.add_class("vae-teach-presenter")
+    font = layout["font_px"]
+    css = (
+        f".vae-teach-presenter .widget-label, .vae-teach-presenter .widget-readout "
+        f"{{font-size: {font}px !important; line-height: {round(1.3 * font)}px !important; "
+        f"height: auto !important; min-width: {2 * font}px;}}"
+        f" .vae-teach-presenter {{height: {round(1.6 * font)}px !important;}}"
+    )
+    return [ipywidgets.HTML(f"<style>{css}</style>")]
+
+
 SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
 
@@ -237,7 +258,7 @@ class DecoderSliders(Widget):
             )
             s.observe(self._on_slider, names="value")
             self.sliders.append(s)
-        self.slider_box = ipywidgets.VBox(self.sliders)
+        self.slider_box = ipywidgets.VBox(slider_style(self.sliders, self.layout) + self.sliders)
         self.image_view = ipywidgets.Image(format="png")
         self.readout = ipywidgets.HTML()
         self._holding = False

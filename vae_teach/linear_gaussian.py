@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 import torch
 
+from vae_teach.kl import gaussian_kl_full_between
+
 LOG_2PI = math.log(2.0 * math.pi)
 
 
@@ -196,6 +198,9 @@ def gaussian_entropy(cov) -> torch.Tensor:
 def kl_full_covariance(mu_q, cov_q, mu_p, cov_p) -> torch.Tensor:
     """KL(N(mu_q, cov_q) ‖ N(mu_p, cov_p)) for full covariances, in nats.
 
+    The formula is `vae_teach.kl.gaussian_kl_full_between` (notebook 05); this wrapper only
+    broadcasts the arguments, so one p can be compared with many q.
+
     Args:
         mu_q, mu_p: (..., d); cov_q, cov_p: (..., d, d), broadcastable. Returns (...).
     """
@@ -206,17 +211,19 @@ def kl_full_covariance(mu_q, cov_q, mu_p, cov_p) -> torch.Tensor:
             f"q and p must live in the same dimension, got {tuple(cov_q.shape)} and "
             f"{tuple(cov_p.shape)}"
         )
-    L_q, L_p = _cholesky(cov_q, "cov_q"), _cholesky(cov_p, "cov_p")
-    d = cov_q.shape[-1]
-    # tr(cov_p⁻¹ cov_q) = ‖L_p⁻¹ L_q‖²_F (solve_triangular broadcasts the batch dims)
-    A = torch.linalg.solve_triangular(L_p, L_q, upper=False)
-    trace = (A**2).sum((-2, -1))
-    # (mu_p − mu_q)ᵀ cov_p⁻¹ (mu_p − mu_q) = ‖L_p⁻¹ (mu_p − mu_q)‖²
-    diff = (mu_p - mu_q).unsqueeze(-1)
-    maha = (torch.linalg.solve_triangular(L_p, diff, upper=False) ** 2).sum((-2, -1))
-    # KL = ½ [tr(cov_p⁻¹ cov_q) + (mu_p − mu_q)ᵀ cov_p⁻¹ (mu_p − mu_q) − d
-    #         + log det cov_p − log det cov_q]
-    return 0.5 * (trace + maha - d + _logdet(L_p) - _logdet(L_q))
+    d = mu_q.shape[-1]
+    batch = torch.broadcast_shapes(
+        mu_q.shape[:-1], cov_q.shape[:-2], mu_p.shape[:-1], cov_p.shape[:-2]
+    )
+
+    def flat(t, tail):
+        # (..., *tail) -> (N, *tail), N = the broadcast batch size
+        return t.expand(batch + tail).reshape((-1,) + tail)
+
+    kl = gaussian_kl_full_between(
+        flat(mu_q, (d,)), flat(cov_q, (d, d)), flat(mu_p, (d,)), flat(cov_p, (d, d))
+    )
+    return kl.reshape(batch)
 
 
 def expected_log_likelihood(model: LinearGaussian, x, mu_q, cov_q) -> torch.Tensor:
@@ -239,11 +246,9 @@ def expected_log_likelihood(model: LinearGaussian, x, mu_q, cov_q) -> torch.Tens
 def kl_to_prior(mu_q, cov_q) -> torch.Tensor:
     """KL(N(mu_q, cov_q) ‖ N(0, I)) = ½ [tr cov_q + mu_qᵀ mu_q − d − log det cov_q]. -> (...)."""
     mu_q, cov_q = _as_float64(mu_q, "mu_q"), _as_float64(cov_q, "cov_q")
-    L = _cholesky(cov_q, "cov_q")
     d = cov_q.shape[-1]
-    trace = torch.diagonal(cov_q, dim1=-2, dim2=-1).sum(-1)
-    # KL = ½ [tr cov_q + ‖mu_q‖² − d − log det cov_q], (...)
-    return 0.5 * (trace + (mu_q**2).sum(-1) - d - _logdet(L))
+    zeros = torch.zeros(d, dtype=torch.float64)
+    return kl_full_covariance(mu_q, cov_q, zeros, torch.eye(d, dtype=torch.float64))
 
 
 def exact_elbo(model: LinearGaussian, x, mu_q, cov_q) -> torch.Tensor:

@@ -10,6 +10,7 @@ import math
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
+from matplotlib.ticker import MaxNLocator
 
 
 def to_numpy_images(images) -> np.ndarray:
@@ -96,7 +97,7 @@ def plot_latent_scatter(z, labels, ax=None, s=3, alpha=0.6):
     if labels.shape != (len(z),):
         raise ValueError(f"labels must have shape ({len(z)},), got {labels.shape}")
     if ax is None:
-        fig, ax = plt.subplots(figsize=(5, 4.5))
+        fig, ax = plt.subplots(figsize=(5.5, 4.5))
     else:
         fig = ax.figure
     classes = np.unique(labels)
@@ -106,7 +107,15 @@ def plot_latent_scatter(z, labels, ax=None, s=3, alpha=0.6):
         ax.scatter(z[keep, 0], z[keep, 1], s=s, alpha=alpha, color=cmap(i), label=str(c))
     ax.set_xlabel("$z_1$")
     ax.set_ylabel("$z_2$")
-    ax.legend(markerscale=12 / s**0.5, fontsize=8, loc="best", frameon=False, ncol=2)
+    # legend outside the axes, so it never hides points; markers drawn about 6 pt wide
+    ax.legend(
+        title="label",
+        markerscale=6 / s**0.5,
+        fontsize=8,
+        frameon=False,
+        loc="upper left",
+        bbox_to_anchor=(1.0, 1.0),
+    )
     return fig
 
 
@@ -134,6 +143,7 @@ def plot_history(history, keys=None):
             raise ValueError(f"history has no train_{key} or test_{key}")
         ax.set_title(key)
         ax.set_xlabel("epoch")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.legend(frameon=False)
     fig.tight_layout()
     return fig
