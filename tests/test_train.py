@@ -167,3 +167,28 @@ def test_bad_arguments():
         train.fit(model, torch.rand(20, 1, 5, 5), epochs=1)
     with pytest.raises(FileNotFoundError, match="no checkpoint"):
         train.load_checkpoint("does-not-exist.pt")
+
+
+def test_cosine_schedule_warms_up_then_decays_to_zero():
+    total, lr = 200, 0.01
+    rates = [train.learning_rate(step, total, lr, "cosine") for step in range(total)]
+    warmup = 20  # 10 % of the steps
+    # linear warm-up: step k of the warm-up uses lr·(k + 1)/warmup
+    assert rates[:warmup] == pytest.approx([lr * (k + 1) / warmup for k in range(warmup)])
+    assert max(rates) == pytest.approx(lr)
+    # then monotone decay along half a cosine, to ~0 at the last step
+    decay = rates[warmup:]
+    assert all(a >= b for a, b in zip(decay, decay[1:], strict=False))
+    assert decay[len(decay) // 2] == pytest.approx(lr / 2, rel=0.02)
+    assert decay[-1] < 1e-3 * lr
+    assert [train.learning_rate(s, total, lr) for s in (0, 50, 199)] == [lr] * 3
+
+
+def test_fit_with_the_cosine_schedule_trains_and_differs_from_constant():
+    x = toy_data(600)
+    cosine = train.fit(small_vae(), x[:500], x[500:], epochs=4, batch_size=50, schedule="cosine")
+    constant = train.fit(small_vae(), x[:500], x[500:], epochs=4, batch_size=50)
+    assert cosine["test_loss"][-1] < cosine["test_loss"][0]
+    assert cosine["train_loss"] != constant["train_loss"]
+    with pytest.raises(ValueError, match="schedule"):
+        train.fit(small_vae(), x, epochs=1, schedule="linear")
