@@ -74,10 +74,14 @@ def image_to_png(img, scale=4) -> bytes:
     return buffer.getvalue()
 
 
-def figure_to_png(fig, dpi=80, close=True) -> bytes:
-    """PNG bytes of a matplotlib figure; closes it (so it is not also shown inline)."""
+def figure_to_png(fig, dpi=80, close=True, tight=True) -> bytes:
+    """PNG bytes of a matplotlib figure; closes it (so it is not also shown inline).
+
+    tight=False skips the search for a tight bounding box: about twice as fast for a figure
+    whose layout is already fixed, which is what a widget redrawn at every slider move wants.
+    """
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
+    fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight" if tight else None)
     if close:
         plt.close(fig)
     return buffer.getvalue()
@@ -378,13 +382,6 @@ class ELBOLab(Widget):
 # --- 04 reparameterisation ---
 
 
-def _fast_png(fig, dpi) -> bytes:
-    """PNG bytes of a pyplot-free Figure with a fixed layout (one draw, no bbox search)."""
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=dpi)
-    return buffer.getvalue()
-
-
 class EstimatorHistograms(Widget):
     """Histograms of single-sample score-function and reparameterisation gradients (04).
 
@@ -488,7 +485,7 @@ class EstimatorHistograms(Widget):
 
     def update(self):
         """Redraw the histograms for the current slider values."""
-        self.image.value = _fast_png(self.figure(), self.dpi)
+        self.image.value = figure_to_png(self.figure(), self.dpi, close=False, tight=False)
 
     def digest(self) -> str:
         """Slider values, exact gradients, measured and closed-form variances, rounded."""
@@ -561,7 +558,7 @@ class KLExplorer(Widget):
 
     def update(self):
         """Redraw for the current slider values."""
-        self.image.value = _fast_png(self.figure(), self.dpi)
+        self.image.value = figure_to_png(self.figure(), self.dpi, close=False, tight=False)
 
     def digest(self) -> str:
         """The slider values and the KL shown."""
