@@ -5,6 +5,10 @@ VAE: the encoder outputs q_φ(z|x) = N(mu, diag exp(logvar)); z is sampled with 
 reparameterisation trick; the decoder p_θ(x|z) gives logits (Bernoulli) or means
 (Gaussian); the loss is −ELBO (06, 07). Names follow pytorch/examples `vae/main.py`.
 Both accept images (B, C, H, W) or flat vectors (B, C·H·W).
+
+One convention for both models: `decode(z)` returns the decoder's distribution parameters,
+shape (B, C, H, W): logits for a Bernoulli decoder, the mean for a Gaussian one;
+`decode_image(z)` returns pixels in [0, 1] (the sigmoid of the logits, the clamped mean).
 """
 
 import math
@@ -95,20 +99,18 @@ class Autoencoder(_ImageModel):
         """(B, C, H, W) or (B, D) -> z (B, Z)."""
         return self.encoder(self.flatten(x))
 
-    def decode_logits(self, z: torch.Tensor) -> torch.Tensor:
-        """(B, Z) -> logits (B, D)."""
-        self._check_z(z)
-        return self.decoder(z)
-
     def decode(self, z: torch.Tensor) -> torch.Tensor:
-        """(B, Z) -> x_hat (B, C, H, W) in [0, 1]."""
-        return torch.sigmoid(self.decode_logits(z)).reshape(len(z), *self.image_shape)
+        """(B, Z) -> logits (B, C, H, W): the decoder's parameters, as for the VAE."""
+        self._check_z(z)
+        return self.decoder(z).reshape(len(z), *self.image_shape)
 
-    decode_image = decode
+    def decode_image(self, z: torch.Tensor) -> torch.Tensor:
+        """(B, Z) -> images (B, C, H, W) in [0, 1]: x̂ = sigmoid(logits)."""
+        return torch.sigmoid(self.decode(z))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """x -> x_hat in [0, 1], same shape as x."""
-        return self.decode(self.encode(x)).reshape(x.shape)
+        """x -> the reconstruction x̂ in [0, 1], same shape as x."""
+        return self.decode_image(self.encode(x)).reshape(x.shape)
 
     def loss(self, x: torch.Tensor, target=None) -> dict:
         """Reconstruction loss of the batch: BCE summed over pixels, mean over the batch.
@@ -119,7 +121,7 @@ class Autoencoder(_ImageModel):
         Returns:
             {"loss", "recon"}: scalar tensors (equal for the autoencoder).
         """
-        logits = self.decode_logits(self.encode(x))
+        logits = self.decode(self.encode(x)).reshape(len(x), -1)
         # recon = −Σ_i [x_i log x̂_i + (1 − x_i) log(1 − x̂_i)] (BCE), per example, batch mean
         recon = -bernoulli_log_likelihood(self._target(x, target), logits).mean()
         return {"loss": recon, "recon": recon}
@@ -195,9 +197,9 @@ class VAE(_ImageModel):
         return torch.sigmoid(out) if self.likelihood == "gaussian" else out
 
     def decode_image(self, z: torch.Tensor) -> torch.Tensor:
-        """(B, Z) -> images (B, C, H, W) in [0, 1]: Bernoulli means sigmoid(logits)."""
+        """(B, Z) -> images (B, C, H, W) in [0, 1]: sigmoid(logits), or the clamped mean."""
         x_hat = self.decode(z)
-        return torch.sigmoid(x_hat) if self.likelihood == "bernoulli" else x_hat
+        return torch.sigmoid(x_hat) if self.likelihood == "bernoulli" else x_hat.clamp(0, 1)
 
     def forward(self, x: torch.Tensor):
         """x -> (x_hat, mu, logvar); x_hat has the shape of x, z is sampled."""
