@@ -3,6 +3,7 @@ hint where the mistake is a known one) otherwise."""
 
 import math
 
+import pytest
 import torch
 
 from vae_teach import linear_gaussian as lg
@@ -72,6 +73,37 @@ def test_sigma_for_variance_is_wrong_with_a_hint():
     verdict = check_linear_gaussian_elbo(sigma_as_variance)
     assert verdict.status == "wrong"
     assert "sigma**2" in verdict.message
+
+
+def written_out_slip(model, x, mu_q, cov_q, slip):
+    """written_out with one planted slip: "normaliser", "minus_d", "trace_var" or "error_var"."""
+    W, b, sigma = model.W, model.b, model.sigma
+    D, d = W.shape
+    sq_err = ((x - mu_q @ W.T - b) ** 2).sum(-1)
+    spread = torch.diagonal(W @ cov_q @ W.T, dim1=-2, dim2=-1).sum(-1)
+    constant = 0.0 if slip == "normaliser" else D * math.log(2 * math.pi * sigma**2)
+    err_scale = 1.0 if slip == "error_var" else sigma**2
+    spread_scale = 1.0 if slip == "trace_var" else sigma**2
+    recon = -0.5 * (constant + sq_err / err_scale + spread / spread_scale)
+    trace = torch.diagonal(cov_q, dim1=-2, dim2=-1).sum(-1)
+    minus_d = 0.0 if slip == "minus_d" else d
+    kl = 0.5 * (trace + (mu_q**2).sum(-1) - minus_d - torch.logdet(cov_q))
+    return recon - kl
+
+
+@pytest.mark.parametrize(
+    "slip, hint",
+    [
+        ("normaliser", "(D/2) log 2πσ²"),
+        ("minus_d", "the −d is missing"),
+        ("trace_var", "the trace term is missing its 1/σ²"),
+        ("error_var", "the squared error is missing its 1/σ²"),
+    ],
+)
+def test_known_slips_are_wrong_with_their_hint(slip, hint):
+    verdict = check_linear_gaussian_elbo(lambda *args: written_out_slip(*args, slip=slip))
+    assert verdict.status == "wrong", verdict.message
+    assert hint in verdict.message, verdict.message
 
 
 def test_stub_and_missing_return_are_wrong():

@@ -393,6 +393,38 @@ def _elbo_sigma_not_squared(model, x, mu_q, cov_q):
     return lg.exact_elbo(scaled, x, mu_q, cov_q)
 
 
+def _elbo_without_normaliser(model, x, mu_q, cov_q):
+    """A known mistake: the constant −(D/2) log 2πσ² of the Gaussian density left out."""
+    from vae_teach import linear_gaussian as lg
+
+    D = model.W.shape[0]
+    return lg.exact_elbo(model, x, mu_q, cov_q) + 0.5 * D * np.log(2 * np.pi * model.sigma**2)
+
+
+def _elbo_kl_without_minus_d(model, x, mu_q, cov_q):
+    """A known mistake: the KL without its −d, ½[tr Σ + μᵀμ − log det Σ]."""
+    from vae_teach import linear_gaussian as lg
+
+    d = model.W.shape[1]
+    return lg.exact_elbo(model, x, mu_q, cov_q) - 0.5 * d
+
+
+def _elbo_spread_not_over_variance(model, x, mu_q, cov_q):
+    """A known mistake: ‖x − Wμ − b‖² divided by σ², the trace term tr(W Σ Wᵀ) not."""
+    from vae_teach import linear_gaussian as lg
+
+    spread = torch.diagonal(model.W @ cov_q @ model.W.T, dim1=-2, dim2=-1).sum(-1)
+    return lg.exact_elbo(model, x, mu_q, cov_q) + 0.5 * spread / model.sigma**2 - 0.5 * spread
+
+
+def _elbo_error_not_over_variance(model, x, mu_q, cov_q):
+    """A known mistake: tr(W Σ Wᵀ) divided by σ², the squared error ‖x − Wμ − b‖² not."""
+    from vae_teach import linear_gaussian as lg
+
+    sq_err = ((x - mu_q @ model.W.T - model.b) ** 2).sum(-1)
+    return lg.exact_elbo(model, x, mu_q, cov_q) + 0.5 * sq_err / model.sigma**2 - 0.5 * sq_err
+
+
 def check_linear_gaussian_elbo(student_fn) -> Verdict:
     """Check `exact_elbo(model, x, mu_q, cov_q)` of the linear-Gaussian model (notebook 03).
 
@@ -407,6 +439,20 @@ def check_linear_gaussian_elbo(student_fn) -> Verdict:
         "the KL to the prior is subtracted: ELBO = E_q[log p(x|z)] − KL(q ‖ p(z)).": _elbo_plus_kl,
         "sigma is the standard deviation; the Gaussian density divides by σ² = sigma**2.": (
             _elbo_sigma_not_squared
+        ),
+        "the Gaussian density has a normaliser: log p(x|z) includes −(D/2) log 2πσ², "
+        "a constant that does not move the optimum but is part of the ELBO's value.": (
+            _elbo_without_normaliser
+        ),
+        "KL(q ‖ N(0, I)) = ½[tr Σ_q + μ_qᵀμ_q − d − log det Σ_q]: the −d is missing "
+        "(it makes KL(p ‖ p) = 0).": _elbo_kl_without_minus_d,
+        "both parts of E_q‖x − Wz − b‖² are divided by σ²: (‖x − W mu_q − b‖² + "
+        "tr(W cov_q Wᵀ)) / sigma**2; the trace term is missing its 1/σ².": (
+            _elbo_spread_not_over_variance
+        ),
+        "both parts of E_q‖x − Wz − b‖² are divided by σ²: (‖x − W mu_q − b‖² + "
+        "tr(W cov_q Wᵀ)) / sigma**2; the squared error is missing its 1/σ².": (
+            _elbo_error_not_over_variance
         ),
     }
     return check_function(
