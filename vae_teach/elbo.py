@@ -12,6 +12,7 @@ from typing import NamedTuple
 
 import torch
 
+from vae_teach import _checks
 from vae_teach.kl import gaussian_kl
 from vae_teach.likelihoods import (
     LOG_2PI,
@@ -66,6 +67,13 @@ def log_likelihood(x, x_hat, likelihood="bernoulli", logvar_x=0.0) -> torch.Tens
     raise ValueError(f"likelihood must be one of {LIKELIHOODS}, got {likelihood!r}")
 
 
+def check_elbo_args(beta, likelihood) -> None:
+    """Raise a clear error unless beta is a finite number ≥ 0 and likelihood is known."""
+    _checks.non_negative(beta, "beta")
+    if likelihood not in LIKELIHOODS:
+        raise ValueError(f"likelihood must be one of {LIKELIHOODS}, got {likelihood!r}")
+
+
 def elbo(x, x_hat, mu, logvar, beta=1.0, likelihood="bernoulli", logvar_x=0.0) -> ELBOTerms:
     """One-sample ELBO with a closed-form KL, per example, with a weight beta on the KL.
 
@@ -79,10 +87,7 @@ def elbo(x, x_hat, mu, logvar, beta=1.0, likelihood="bernoulli", logvar_x=0.0) -
     Returns:
         ELBOTerms(recon, kl, elbo), each (B,) in nats.
     """
-    if isinstance(beta, bool) or not isinstance(beta, (int, float)) or not beta >= 0:
-        raise ValueError(f"beta must be a non-negative number, got {beta!r}")
-    if likelihood not in LIKELIHOODS:
-        raise ValueError(f"likelihood must be one of {LIKELIHOODS}, got {likelihood!r}")
+    check_elbo_args(beta, likelihood)
     # recon = log p_θ(x|z), z ~ q_φ(z|x): one-sample estimate of E_q[log p_θ(x|z)], (B,)
     recon = log_likelihood(x, x_hat, likelihood, logvar_x)
     # kl = KL(q_φ(z|x) ‖ N(0, I)), closed form, (B,)
@@ -108,10 +113,15 @@ def importance_weighted_log_px(model, x, k, generator=None) -> torch.Tensor:
     Returns:
         (B,) estimate of log p(x) in nats.
     """
-    if isinstance(k, bool) or not isinstance(k, int) or k < 1:
-        raise ValueError(f"k must be an integer >= 1, got {k!r}")
-    check_tensor(x, "x")
+    try:
+        k = _checks.positive_int(k, "k")
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"k must be an integer >= 1, got {k!r}") from err
     likelihood = getattr(model, "likelihood", "bernoulli")
+    if likelihood == "bernoulli":
+        _checks.pixels(x, "x")
+    else:
+        check_tensor(x, "x")
     logvar_x = getattr(model, "logvar_x", 0.0)
     # (B, ...) -> (B, Z), (B, Z)
     mu, logvar = model.encode(x)

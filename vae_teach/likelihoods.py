@@ -6,24 +6,24 @@ return one number per example, in nats (natural log). Taught in 03 (ELBO) and 06
 """
 
 import math
+import numbers
 
 import torch
 import torch.nn.functional as F
+
+from vae_teach import _checks
 
 LOG_2PI = math.log(2 * math.pi)
 
 
 def check_tensor(value, name: str) -> None:
-    """Raise a clear error if `value` is not a finite floating-point tensor with a batch dim."""
-    if not isinstance(value, torch.Tensor):
-        raise TypeError(f"{name} must be a torch.Tensor, got {type(value).__name__}")
-    if not value.is_floating_point():
-        raise TypeError(f"{name} must be a floating-point tensor, got dtype {value.dtype}")
-    if value.dim() < 1:
-        raise ValueError(f"{name} must have a batch dimension, got a 0-d tensor")
-    # one cheap reduction first: a NaN or inf anywhere makes the sum NaN or inf
-    if not torch.isfinite(value.detach().sum()) and not torch.isfinite(value).all():
-        raise ValueError(f"{name} contains NaN or inf values")
+    """Raise a clear error unless `value` is a finite float32/float64 tensor, non-empty batch."""
+    _checks.tensor(value, name)
+
+
+def check_pixels(x, name: str = "x") -> None:
+    """As `check_tensor`, and the values must be pixel intensities in [0, 1]."""
+    _checks.pixels(x, name)
 
 
 def check_same_shape(a, b, name_a: str, name_b: str) -> None:
@@ -46,7 +46,7 @@ def bernoulli_log_likelihood(x: torch.Tensor, logits: torch.Tensor) -> torch.Ten
     Returns:
         (B,) log-likelihood in nats, summed over all non-batch dims.
     """
-    check_tensor(x, "x")
+    check_pixels(x, "x")
     check_tensor(logits, "logits")
     check_same_shape(x, logits, "x", "logits")
     # log p(x|z) = Σ_i [x_i log σ(l_i) + (1 − x_i) log(1 − σ(l_i))] = −BCE(l, x), per pixel
@@ -80,7 +80,7 @@ def gaussian_log_likelihood(x: torch.Tensor, mean: torch.Tensor, logvar=0.0) -> 
                 f"logvar of shape {tuple(logvar.shape)} does not broadcast to x of shape "
                 f"{tuple(x.shape)}"
             )
-    elif isinstance(logvar, (int, float)) and not isinstance(logvar, bool):
+    elif isinstance(logvar, numbers.Real) and not isinstance(logvar, bool):
         if not math.isfinite(logvar):
             raise ValueError(f"logvar must be finite, got {logvar}")
         logvar = torch.tensor(float(logvar), dtype=x.dtype, device=x.device)

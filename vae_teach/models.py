@@ -16,6 +16,7 @@ import math
 import torch
 from torch import nn
 
+from vae_teach import _checks
 from vae_teach.elbo import LIKELIHOODS, elbo, reparameterize
 from vae_teach.likelihoods import bernoulli_log_likelihood
 
@@ -30,16 +31,40 @@ def mlp(sizes, final_activation=True) -> nn.Sequential:
     return nn.Sequential(*layers)
 
 
+# The largest model a config (or a checkpoint file) may ask for: 100 M parameters, 400 MB in
+# float32, about 100 times the course's models. A file asking for more is refused before
+# anything is allocated.
+MAX_PARAMETERS = 100_000_000
+
+
+def _positive_ints(values, name: str, length=None) -> tuple:
+    try:
+        values = tuple(values)
+        if length is not None and len(values) != length:
+            raise ValueError
+        return tuple(_checks.positive_int(n, name) for n in values)
+    except (TypeError, ValueError):
+        what = f"{length} positive ints" if length else "a sequence of positive ints"
+        raise ValueError(f"{name} must be {what}, got {values!r}") from None
+
+
 def _check_config(image_shape, hidden, latent_dim):
-    image_shape = tuple(image_shape)
-    if len(image_shape) != 3 or not all(isinstance(n, int) and n > 0 for n in image_shape):
-        raise ValueError(f"image_shape must be three positive ints (C, H, W), got {image_shape}")
-    hidden = tuple(hidden)
-    if not all(isinstance(n, int) and n > 0 for n in hidden):
-        raise ValueError(f"hidden must be a sequence of positive ints, got {hidden}")
-    if isinstance(latent_dim, bool) or not isinstance(latent_dim, int) or latent_dim < 1:
-        raise ValueError(f"latent_dim must be a positive int, got {latent_dim!r}")
-    return image_shape, hidden
+    image_shape = _positive_ints(image_shape, "image_shape (C, H, W)", length=3)
+    hidden = _positive_ints(hidden, "hidden")
+    try:
+        latent_dim = _checks.positive_int(latent_dim, "latent_dim")
+    except TypeError as err:
+        raise ValueError(str(err)) from None
+    # weights and biases of the encoder D -> hidden -> Z and the mirrored decoder
+    sizes = (math.prod(image_shape), *hidden, latent_dim)
+    count = 2 * sum((a + 1) * b for a, b in zip(sizes[:-1], sizes[1:], strict=True))
+    if count > MAX_PARAMETERS:
+        raise ValueError(
+            f"image_shape {image_shape}, hidden {hidden} and latent_dim {latent_dim} ask for "
+            f"about {count:,} parameters ({4 * count / 1e9:.1f} GB), more than the limit "
+            f"MAX_PARAMETERS = {MAX_PARAMETERS:,}"
+        )
+    return image_shape, hidden, latent_dim
 
 
 class _ImageModel(nn.Module):
@@ -59,7 +84,10 @@ class _ImageModel(nn.Module):
                 f"{name} must have shape (B, {', '.join(map(str, self.image_shape))}) or "
                 f"(B, {self.input_dim}), got {tuple(x.shape)}"
             )
-        return x.reshape(len(x), self.input_dim)
+        _checks.tensor(x, name)
+        # float64 data into float32 weights (or the reverse): use the weights' dtype
+        dtype = next(self.parameters()).dtype
+        return x.reshape(len(x), self.input_dim).to(dtype)
 
     def _check_z(self, z: torch.Tensor) -> None:
         if not isinstance(z, torch.Tensor) or z.dim() != 2 or z.shape[1] != self.latent_dim:
@@ -81,7 +109,7 @@ class Autoencoder(_ImageModel):
     """
 
     def __init__(self, image_shape=(1, 28, 28), hidden=(512, 256), latent_dim=2):
-        image_shape, hidden = _check_config(image_shape, hidden, latent_dim)
+        image_shape, hidden, latent_dim = _check_config(image_shape, hidden, latent_dim)
         super().__init__(image_shape)
         self.latent_dim = latent_dim
         self.config = {
@@ -149,14 +177,18 @@ class VAE(_ImageModel):
         beta=1.0,
         logvar_x=0.0,
     ):
-        image_shape, hidden = _check_config(image_shape, hidden, latent_dim)
+        image_shape, hidden, latent_dim = _check_config(image_shape, hidden, latent_dim)
         if likelihood not in LIKELIHOODS:
             raise ValueError(f"likelihood must be one of {LIKELIHOODS}, got {likelihood!r}")
-        if isinstance(beta, bool) or not isinstance(beta, (int, float)) or not beta >= 0:
-            raise ValueError(f"beta must be a non-negative number, got {beta!r}")
-        learned = logvar_x == "learned"
-        if not learned and not isinstance(logvar_x, (int, float)):
-            raise ValueError(f"logvar_x must be a float or 'learned', got {logvar_x!r}")
+        beta = _checks.non_negative(beta, "beta")
+        learned = isinstance(logvar_x, str) and logvar_x == "learned"
+        if not learned:
+            try:
+                logvar_x = _checks.real(logvar_x, "logvar_x")
+            except (TypeError, ValueError):
+                raise ValueError(
+                    f"logvar_x must be a finite number or 'learned', got {logvar_x!r}"
+                ) from None
         super().__init__(image_shape)
         self.latent_dim = latent_dim
         self.likelihood = likelihood

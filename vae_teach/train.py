@@ -14,6 +14,7 @@ from pathlib import Path
 import torch
 from tqdm.auto import tqdm
 
+from vae_teach import _checks
 from vae_teach.models import build_model
 
 # Defaults: on the pytorch/examples VAE (full MNIST) lr 2e-3 instead of the reference's 1e-3
@@ -41,11 +42,32 @@ class History(dict):
         return f"History({epochs} epochs: {keys})"
 
 
+class TrainingDivergedError(RuntimeError):
+    """The loss or the weights became NaN or infinite during `fit`."""
+
+
+class CheckpointError(ValueError):
+    """A checkpoint file is empty, damaged, or not one written by `save_checkpoint`."""
+
+
 def _check_data(x, name: str) -> None:
     if not isinstance(x, torch.Tensor) or not x.is_floating_point():
-        raise TypeError(f"{name} must be a floating-point torch.Tensor, got {type(x).__name__}")
+        kind = f"{type(x).__name__} of {x.dtype}" if isinstance(x, torch.Tensor) else type(x)
+        raise TypeError(f"{name} must be a floating-point torch.Tensor, got {kind}")
     if x.dim() < 2 or len(x) == 0:
         raise ValueError(f"{name} must have shape (N, ...) with N > 0, got {tuple(x.shape)}")
+    _checks.tensor(x, name)
+
+
+def _weights_finite(model) -> bool:
+    return all(bool(torch.isfinite(p).all()) for p in model.parameters())
+
+
+def _diverged(epoch: int, lr: float, what: str) -> TrainingDivergedError:
+    return TrainingDivergedError(
+        f"training diverged at epoch {epoch + 1}: {what}. The learning rate is probably too "
+        f"large: try a smaller lr (now {lr:g}; e.g. lr={lr / 10:g})."
+    )
 
 
 def make_optimizer(parameters, lr):
@@ -77,18 +99,28 @@ def learning_rate(step: int, total_steps: int, lr: float, schedule: str = "const
 
 @torch.no_grad()
 def evaluate(model, x, corrupt=None, seed=0, batch_size=EVAL_BATCH_SIZE) -> dict:
-    """Mean of each loss term over a whole data set, in large batches without gradients."""
+    """Mean of each loss term over a whole data set, in large batches without gradients.
+
+    `seed` fixes every random draw: the corruption and the model's own sampling (z ~ q),
+    which runs on the global torch generator, seeded here and restored afterwards.
+    """
+    _check_data(x, "x")
+    seed = _checks.seed(seed)
+    batch_size = _checks.positive_int(batch_size, "batch_size")
     generator = torch.Generator().manual_seed(seed)
     was_training = model.training
     model.eval()
     sums = {}
-    for start in range(0, len(x), batch_size):
-        xb = x[start : start + batch_size]
-        inputs = xb if corrupt is None else corrupt(xb, generator)
-        terms = model.loss(inputs, None if corrupt is None else xb)
-        for key, value in terms.items():
-            # batch means -> sums over examples
-            sums[key] = sums.get(key, 0.0) + value.item() * len(xb)
+    # fork_rng: the caller's global random state is the same after the call as before
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        for start in range(0, len(x), batch_size):
+            xb = x[start : start + batch_size]
+            inputs = xb if corrupt is None else corrupt(xb, generator)
+            terms = model.loss(inputs, None if corrupt is None else xb)
+            for key, value in terms.items():
+                # batch means -> sums over examples
+                sums[key] = sums.get(key, 0.0) + value.item() * len(xb)
     model.train(was_training)
     return {key: total / len(x) for key, total in sums.items()}
 
@@ -129,11 +161,10 @@ def fit(
     _check_data(train_x, "train_x")
     if test_x is not None:
         _check_data(test_x, "test_x")
-    for value, name in [(epochs, "epochs"), (batch_size, "batch_size")]:
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(f"{name} must be a positive int, got {value!r}")
-    if not (isinstance(lr, (int, float)) and lr > 0):
-        raise ValueError(f"lr must be a positive number, got {lr!r}")
+    epochs = _checks.positive_int(epochs, "epochs")
+    batch_size = _checks.positive_int(batch_size, "batch_size")
+    lr = _checks.positive(lr, "lr")
+    seed = _checks.seed(seed)
     if schedule not in SCHEDULES:
         raise ValueError(f"schedule must be one of {SCHEDULES}, got {schedule!r}")
     # one generator for data order and corruption; the global RNG for the model's sampling
@@ -157,7 +188,16 @@ def fit(
         for i in range(n_batches):
             xb = x_epoch[order[i * batch_size : (i + 1) * batch_size]]
             inputs = xb if corrupt is None else corrupt(xb, generator)
-            terms = model.loss(inputs, None if corrupt is None else xb)
+            try:
+                terms = model.loss(inputs, None if corrupt is None else xb)
+            except ValueError as err:
+                # huge or NaN weights give inf or NaN decoder outputs, which the likelihood
+                # refuses; the data itself was checked to be finite before the first step
+                if step == 0 or ("NaN or inf" not in str(err) and _weights_finite(model)):
+                    raise
+                raise _diverged(epoch, lr, f"the model's outputs blew up ({err})") from err
+            if not torch.isfinite(terms["loss"]):
+                raise _diverged(epoch, lr, f"the loss became {terms['loss'].item()}")
             optimizer.zero_grad(set_to_none=True)
             terms["loss"].backward()
             for group in optimizer.param_groups:
@@ -172,6 +212,8 @@ def fit(
                 if i % 20 == 0 or i == n_batches - 1:
                     bar.set_postfix({k: f"{v.item():.4g}" for k, v in terms.items()}, False)
         bar.close()
+        if not _weights_finite(model):
+            raise _diverged(epoch, lr, "the weights became NaN or infinite")
         history.setdefault("epoch_time", []).append(time.perf_counter() - start_time)
         for key, total in sums.items():
             history.setdefault(f"train_{key}", []).append(total / len(x_epoch))
@@ -185,37 +227,83 @@ def fit(
 def save_checkpoint(model, path, history=None, **meta) -> None:
     """Save `model.state_dict()`, `model.config`, the history and plain metadata to `path`.
 
-    Everything saved is tensors, numbers, strings, lists and dicts, so `torch.load(path,
-    weights_only=True)` can read it.
+    Everything saved is tensors, numbers, strings, lists and dicts (NumPy values are turned
+    into Python ones; anything else is refused before writing), so `torch.load(path,
+    weights_only=True)` can read it. The file is written to a temporary file in the same
+    folder and renamed over `path`: an interrupted save leaves the previous file intact.
     """
     if not hasattr(model, "config"):
         raise TypeError("model must have a .config dict (Autoencoder, VAE)")
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     checkpoint = {
         "state_dict": model.state_dict(),
-        "config": dict(model.config),
-        "history": None if history is None else {k: list(v) for k, v in history.items()},
-        "meta": dict(meta),
+        "config": _checks.plain(dict(model.config), "model.config"),
+        "history": None if history is None else _checks.plain(dict(history), "history"),
+        "meta": _checks.plain(dict(meta), "meta"),
     }
-    torch.save(checkpoint, path)
+    _checks.writable_folder(path.parent, "path")
+    _checks.atomic_write(path, lambda f: torch.save(checkpoint, f))
+
+
+def _read_checkpoint(path: Path) -> dict:
+    """torch.load(weights_only=True) of `path`, with an error that names it and says why."""
+    size = path.stat().st_size
+    if size == 0:
+        raise CheckpointError(
+            f"checkpoint {path} is empty (0 bytes), probably from an interrupted save: "
+            "delete it and train again"
+        )
+    with open(path, "rb") as f:
+        head = f.read(4)
+    try:
+        checkpoint = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as err:  # torch.load raises many types; say which case it is
+        if head.startswith(b"PK"):
+            why = f"it is truncated or damaged ({type(err).__name__}: {str(err)[:200]})"
+            if "weights_only" in str(err).lower() or "unpickl" in str(err).lower():
+                why = "it holds Python objects other than tensors and plain data"
+        elif all(32 <= byte < 127 or byte in (9, 10, 13) for byte in head):
+            why = f"it is a text file, not a torch checkpoint (it starts with {head!r})"
+        else:
+            why = f"it is not a torch checkpoint (it starts with {head!r})"
+        raise CheckpointError(f"cannot load checkpoint {path} ({size:,} bytes): {why}") from err
+    keys = checkpoint if isinstance(checkpoint, dict) else {}
+    missing = [k for k in ("state_dict", "config") if k not in keys]
+    if missing:
+        holds = sorted(map(str, checkpoint)) if isinstance(checkpoint, dict) else type(checkpoint)
+        raise CheckpointError(
+            f"checkpoint {path} was not written by save_checkpoint: it has no {missing} "
+            f"(it holds {holds})"
+        )
+    return checkpoint
 
 
 def load_checkpoint(path):
     """Load a checkpoint written by `save_checkpoint`: returns (model, info).
 
-    info has "config", "history" (a History or None) and "meta".
+    info has "config", "history" (a History or None) and "meta". A file that is empty,
+    damaged, foreign, or asks for a model larger than `models.MAX_PARAMETERS` is refused
+    with a `CheckpointError` naming it.
     """
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"no checkpoint at path {path.name!r}")
-    checkpoint = torch.load(path, map_location="cpu", weights_only=True)
-    model = build_model(checkpoint["config"])
-    model.load_state_dict(checkpoint["state_dict"])
+    checkpoint = _read_checkpoint(path)
+    config = checkpoint["config"]
+    try:
+        model = build_model(config)
+    except (TypeError, ValueError) as err:
+        raise CheckpointError(f"checkpoint {path} holds an unusable config: {err}") from err
+    try:
+        model.load_state_dict(checkpoint["state_dict"])
+    except (RuntimeError, TypeError, AttributeError) as err:
+        raise CheckpointError(
+            f"checkpoint {path}: the weights do not fit the model of its config: {str(err)[:300]}"
+        ) from err
     model.eval()
     history = checkpoint.get("history")
     info = {
-        "config": checkpoint["config"],
+        "config": config,
         "history": None if history is None else History(history),
         "meta": checkpoint.get("meta", {}),
     }
@@ -226,7 +314,7 @@ def train_or_load(path, make_model, train):
     """Load the checkpoint at `path` if it exists; otherwise build, train and save it.
 
     Args:
-        path: checkpoint file.
+        path: checkpoint file; its folder must be writable (checked before training).
         make_model: `make_model() -> model`, called only when training.
         train: `train(model) -> History`, called only when training.
     Returns:
@@ -236,6 +324,8 @@ def train_or_load(path, make_model, train):
     if path.is_file():
         model, info = load_checkpoint(path)
         return model, info["history"]
+    # fail now, not after the training, if the model could not be saved
+    _checks.writable_folder(path.parent, "path")
     model = make_model()
     history = train(model)
     save_checkpoint(model, path, history)

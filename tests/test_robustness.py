@@ -1,0 +1,258 @@
+"""Bad input and faults: nothing silently wrong, nothing half-written (issue 17).
+
+Each test is a probe that once gave a wrong number, a damaged file or an unhelpful error.
+"""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from vae_teach import _checks, train
+from vae_teach.elbo import elbo, importance_weighted_log_px
+from vae_teach.likelihoods import bernoulli_log_likelihood
+from vae_teach.models import VAE, Autoencoder, build_model
+
+
+def toy_data(n=200, seed=0):
+    """Binary 6x6 images, (n, 1, 6, 6) float32."""
+    g = torch.Generator().manual_seed(seed)
+    return torch.bernoulli(torch.full((n, 1, 6, 6), 0.3), generator=g)
+
+
+def small_vae(**kwargs):
+    torch.manual_seed(0)
+    return VAE(image_shape=(1, 6, 6), hidden=(16,), latent_dim=2, **kwargs)
+
+
+def small_ae():
+    torch.manual_seed(0)
+    return Autoencoder(image_shape=(1, 6, 6), hidden=(16,), latent_dim=2)
+
+
+# --- the shared checks ---------------------------------------------------------------------
+
+
+def test_checks_accept_numpy_numbers_and_refuse_bools():
+    assert _checks.positive_int(np.int64(3), "n") == 3
+    assert type(_checks.positive_int(np.int32(3), "n")) is int
+    assert _checks.positive(np.float32(0.5), "lr") == 0.5
+    for bad in (True, np.bool_(True), "3", 3.0, None):
+        with pytest.raises(TypeError, match="n must be an int"):
+            _checks.positive_int(bad, "n")
+    with pytest.raises(ValueError, match=r"n must be an int ≥ 1, got 0"):
+        _checks.positive_int(0, "n")
+    for bad in (math.inf, -math.inf, math.nan, np.float64("nan")):
+        with pytest.raises(ValueError, match="lr must be a finite number"):
+            _checks.positive(bad, "lr")
+    with pytest.raises(ValueError, match=r"p must lie in \[0.0, 1.0\], got 1.5"):
+        _checks.probability(1.5, "p")
+
+
+def test_plain_converts_numpy_and_refuses_objects():
+    meta = {"a": np.float32(1.5), "b": [np.int64(2), (3, np.arange(2))], "c": {"d": "e"}}
+    out = _checks.plain(meta)
+    assert out == {"a": 1.5, "b": [2, [3, [0, 1]]], "c": {"d": "e"}}
+    assert type(out["a"]) is float and type(out["b"][0]) is int
+    with pytest.raises(TypeError, match=r"meta\['x'\] must hold only numbers"):
+        _checks.plain({"x": object()})
+
+
+# --- pixels, dtypes, empty batches ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("value", [-0.5, 1.5, 255.0])
+def test_pixels_outside_unit_interval_are_refused_everywhere(value):
+    x = toy_data(8)
+    x[0, 0, 0, 0] = value
+    logits = torch.zeros(8, 36)
+    with pytest.raises(ValueError, match=r"x must hold pixel values in \[0, 1\]"):
+        bernoulli_log_likelihood(x.reshape(8, -1), logits)
+    with pytest.raises(ValueError, match=r"x must hold pixel values in \[0, 1\]"):
+        elbo(x.reshape(8, -1), logits, torch.zeros(8, 2), torch.zeros(8, 2))
+    for model in (small_vae(), small_ae()):
+        with pytest.raises(ValueError, match=r"x must hold pixel values in \[0, 1\]"):
+            model.loss(x)
+    with pytest.raises(ValueError, match=r"x must hold pixel values in \[0, 1\]"):
+        importance_weighted_log_px(small_vae(), x, k=2)
+    with pytest.raises(ValueError, match=r"pixel values in \[0, 1\]"):
+        train.fit(small_ae(), x, epochs=1, progress=False)
+
+
+def test_nan_pixels_are_refused():
+    x = toy_data(8)
+    x[3, 0, 2, 2] = math.nan
+    for model in (small_vae(), small_ae()):
+        with pytest.raises(ValueError, match="x contains NaN or inf"):
+            model.loss(x)
+    with pytest.raises(ValueError, match="train_x contains NaN or inf"):
+        train.fit(small_vae(), x, epochs=1, progress=False)
+
+
+@pytest.mark.parametrize("dtype", [torch.uint8, torch.bool, torch.int64])
+def test_integer_and_bool_images_get_a_clear_error(dtype):
+    x = toy_data(8).to(dtype)
+    with pytest.raises(TypeError, match=rf"x must be a float32 or float64 tensor, got {dtype}"):
+        small_vae().loss(x)
+    with pytest.raises(TypeError, match="x.float()"):
+        small_ae().loss(x)
+
+
+def test_float64_images_work_with_float32_models():
+    x = toy_data(8)
+    for model in (small_vae(), small_ae()):
+        torch.manual_seed(1)
+        loss32 = model.loss(x)["loss"]
+        torch.manual_seed(1)
+        loss64 = model.loss(x.double())["loss"]
+        torch.testing.assert_close(loss32, loss64)
+
+
+def test_empty_batch_is_refused_by_name():
+    empty = torch.zeros(0, 1, 6, 6)
+    for model in (small_vae(), small_ae()):
+        with pytest.raises(ValueError, match=r"x is an empty batch, shape \(0, 1, 6, 6\)"):
+            model.loss(empty)
+    with pytest.raises(ValueError, match="x is an empty batch"):
+        bernoulli_log_likelihood(torch.zeros(0, 4), torch.zeros(0, 4))
+
+
+# --- model and training arguments ------------------------------------------------------------
+
+
+def test_model_arguments_that_used_to_pass():
+    with pytest.raises(ValueError, match="beta must be a finite number"):
+        VAE(beta=math.inf)
+    with pytest.raises(ValueError, match="logvar_x must be a finite number or 'learned'"):
+        VAE(likelihood="gaussian", logvar_x=math.nan)
+    with pytest.raises(ValueError, match="logvar_x"):
+        VAE(likelihood="gaussian", logvar_x="fixed")
+    with pytest.raises(ValueError, match="beta must be a finite number"):
+        elbo(torch.rand(2, 4), torch.zeros(2, 4), torch.zeros(2, 2), torch.zeros(2, 2), math.inf)
+    # NumPy numbers are as good as Python ones
+    model = VAE(
+        image_shape=(1, 6, 6), hidden=(np.int64(8),), latent_dim=np.int64(2), beta=np.float32(2)
+    )
+    assert model.config["latent_dim"] == 2 and type(model.config["latent_dim"]) is int
+    assert type(model.config["hidden"][0]) is int and model.beta == 2.0
+
+
+def test_a_config_asking_for_a_huge_model_is_refused_before_allocating():
+    config = {"model": "VAE", "image_shape": [1, 28, 28], "hidden": [200000, 200000]}
+    with pytest.raises(ValueError, match=r"parameters \(.* GB\), more than the limit"):
+        build_model(config)
+
+
+def test_fit_refuses_bad_lr_and_seed():
+    x = toy_data(20)
+    for lr in (math.inf, math.nan, True, 0.0, -1e-3, "1e-3"):
+        with pytest.raises(ValueError, match="lr must"):
+            train.fit(small_vae(), x, epochs=1, lr=lr, progress=False)
+    for seed in (-1, 2**64, 1.5, True):
+        with pytest.raises(ValueError, match="seed must"):
+            train.fit(small_vae(), x, epochs=1, seed=seed, progress=False)
+    history = train.fit(small_vae(), x, epochs=np.int64(1), batch_size=np.int32(10), progress=False)
+    assert len(history["train_loss"]) == 1
+
+
+@pytest.mark.parametrize("lr", [10.0, 1e6])
+def test_a_diverging_fit_says_so(lr):
+    x = toy_data(200)
+    with pytest.raises(train.TrainingDivergedError, match=r"diverged at epoch \d+.*smaller lr"):
+        train.fit(small_vae(), x, epochs=20, batch_size=20, lr=lr, progress=False)
+
+
+def test_evaluate_is_deterministic_including_the_models_sampling():
+    model, x = small_vae(), toy_data(64)
+    torch.manual_seed(123)
+    before = torch.random.get_rng_state()
+    first = train.evaluate(model, x, seed=0)
+    second = train.evaluate(model, x, seed=0)
+    assert first == second
+    assert train.evaluate(model, x, seed=1) != first
+    # the caller's random stream is left as it was
+    assert torch.equal(torch.random.get_rng_state(), before)
+
+
+# --- checkpoints -------------------------------------------------------------------------------
+
+
+def test_a_failed_save_leaves_the_previous_checkpoint_intact(tmp_path, monkeypatch):
+    path = tmp_path / "model.pt"
+    good = small_vae()
+    train.save_checkpoint(good, path)
+    before = path.read_bytes()
+
+    def full_disk(obj, f, *args, **kwargs):
+        f.write(b"PK\x03\x04 half a file")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(torch, "save", full_disk)
+    with pytest.raises(OSError, match="No space left"):
+        train.save_checkpoint(small_ae(), path)
+    monkeypatch.undo()
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.pt"]  # no temporary left
+    model, _ = train.load_checkpoint(path)
+    assert isinstance(model, VAE)
+
+
+def test_numpy_meta_is_saved_as_plain_python(tmp_path):
+    path = tmp_path / "model.pt"
+    history = {"train_loss": [np.float32(3.5), np.float64(2.5)]}
+    train.save_checkpoint(
+        small_vae(), path, history, test_loss=np.float64(1.25), epochs=np.int64(3)
+    )
+    _, info = train.load_checkpoint(path)
+    assert info["meta"] == {"test_loss": 1.25, "epochs": 3}
+    assert info["history"]["train_loss"] == [3.5, 2.5]
+    with pytest.raises(TypeError, match=r"meta\['bad'\] must hold only numbers"):
+        train.save_checkpoint(small_vae(), tmp_path / "other.pt", bad=object())
+    assert not (tmp_path / "other.pt").exists()
+
+
+def test_load_checkpoint_errors_name_the_file_and_the_problem(tmp_path):
+    good = tmp_path / "good.pt"
+    train.save_checkpoint(small_vae(), good)
+    data = good.read_bytes()
+    cases = {
+        "empty.pt": (b"", "is empty"),
+        "text.pt": (b"this is not a checkpoint\n", "is a text file"),
+        "truncated.pt": (data[: len(data) // 2], "truncated or damaged"),
+        "binary.pt": (bytes(range(256)) * 4, "not a torch checkpoint"),
+    }
+    for name, (content, problem) in cases.items():
+        (tmp_path / name).write_bytes(content)
+        with pytest.raises(train.CheckpointError, match=rf"{name}.*{problem}"):
+            train.load_checkpoint(tmp_path / name)
+    foreign = tmp_path / "foreign.pt"
+    torch.save({101: torch.zeros(2)}, foreign)
+    with pytest.raises(
+        train.CheckpointError, match=r"foreign.pt was not written by save_checkpoint"
+    ):
+        train.load_checkpoint(foreign)
+    huge = tmp_path / "huge.pt"
+    torch.save({"config": {"model": "VAE", "hidden": [200000, 200000]}, "state_dict": {}}, huge)
+    with pytest.raises(train.CheckpointError, match=r"huge.pt holds an unusable config.*limit"):
+        train.load_checkpoint(huge)
+    mismatch = tmp_path / "mismatch.pt"
+    torch.save(
+        {"config": dict(small_ae().config), "state_dict": small_vae().state_dict()}, mismatch
+    )
+    with pytest.raises(train.CheckpointError, match=r"mismatch.pt: the weights do not fit"):
+        train.load_checkpoint(mismatch)
+
+
+def test_train_or_load_checks_the_folder_before_training(tmp_path):
+    blocker = tmp_path / "not_a_folder"
+    blocker.write_text("a file where the folder should be")
+    calls = []
+
+    def make():
+        calls.append("make")
+        return small_ae()
+
+    with pytest.raises(PermissionError, match="cannot write into the folder"):
+        train.train_or_load(blocker / "model.pt", make, lambda m: calls.append("train"))
+    assert calls == []
