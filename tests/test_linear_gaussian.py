@@ -274,3 +274,18 @@ def test_elbo_lab_needs_a_one_dimensional_latent():
     model = lg.LinearGaussian(torch.ones(3, 2), torch.zeros(3), 1.0)
     with pytest.raises(ValueError, match="latent_dim"):
         ELBOLab(model, torch.zeros(3))
+
+
+def test_elbo_lab_stacked_bar_is_never_cut():
+    """ELBO + gap = log p(x) as one bar whose bottom stays below the ELBO for any slider q."""
+    from vae_teach.widgets import ELBOLab
+
+    model, x = lab_model()
+    lab = ELBOLab(model, x)
+    log_px = lg.log_px(model, x).item()
+    for mean in (-3.0, 0.0, 3.0):
+        for std in (0.05, 0.5, 2.0):
+            lab.set(mean=mean, std=std)
+            bar = lab.bar()
+            assert bar["floor"] < bar["elbo"] <= bar["top"] + 1e-9
+            assert bar["top"] == pytest.approx(log_px, abs=1e-9)

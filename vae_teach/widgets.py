@@ -8,6 +8,7 @@ The first part holds the shared machinery; each notebook's widgets follow in its
 """
 
 import io
+import math
 
 import ipywidgets
 import matplotlib.pyplot as plt
@@ -244,9 +245,11 @@ class DenoisingExplorer(Widget):
 class ELBOLab(Widget):
     """Move q(z) = N(mean, std²) over the true posterior of a 1-D linear-Gaussian model.
 
-    The picture shows the prior p(z), the true posterior p(z|x) and q, next to three bars:
-    log p(x) (fixed by the model and x), the ELBO of q, and the gap KL(q ‖ p(z|x)), all exact.
-    Drive it from code with `set(mean=..., std=...)`; `values()` returns the numbers.
+    The picture shows the prior p(z), the true posterior p(z|x) and q, next to one stacked bar
+    on a scale of nats: the ELBO of q (orange) with the gap KL(q ‖ p(z|x)) (red) on top, so
+    that the bar always ends at log p(x) (fixed by the model and x), all exact. The scale
+    follows the ELBO down, so the bar is never cut. Drive it from code with
+    `set(mean=..., std=...)`; `values()` returns the numbers, `bar()` what the bar shows.
 
     Args:
         model: a `linear_gaussian.LinearGaussian` with latent_dim 1.
@@ -327,28 +330,50 @@ class ELBOLab(Widget):
         ax_q.set_yticks([])
         # the legend sits above the panel, where the moving q never covers it
         ax_q.legend(loc="lower left", bbox_to_anchor=(0, 1), ncol=3, fontsize=8, frameon=False)
-        names = ["log p(x)", "ELBO", "gap = KL"]
-        self._bars = ax_bars.bar(names, [0, 0, 0], color=["k", "tab:orange", "tab:red"])
-        # one row of numbers above the bar panel, one above each bar
-        self._floor, top = self.log_px - 6.0, 6.0
-        self._labels = [
-            ax_bars.text(i, top + 0.4, "", ha="center", fontsize=9, animated=True) for i in range(3)
-        ]
-        for bar in self._bars:
-            bar.set_animated(True)
-        ax_bars.axhline(0, color="0.5", lw=0.8)
-        # log p(x) does not depend on q: a fixed line the ELBO can touch but never cross
-        ax_bars.axhline(self.log_px, color="k", lw=0.8, ls=":")
-        ax_bars.set(ylim=(self._floor, top), ylabel="nats")
-        fig.tight_layout()
-        canvas.draw()
-        self._background = canvas.copy_from_bbox(fig.bbox)
+        # one stacked bar: ELBO (orange, from the bottom of the scale) + gap (red) = log p(x)
+        (self._elbo_bar,) = ax_bars.bar([0], [1.0], width=0.5, color="tab:orange", label="ELBO")
+        (self._gap_bar,) = ax_bars.bar([0], [1.0], width=0.5, color="tab:red", label="gap = KL")
+        # the identity in numbers, to the right of the bar
+        self._numbers = ax_bars.text(
+            0.42, 0.5, "", transform=ax_bars.transAxes, va="center", fontsize=9, animated=True
+        )
+        for artist in (self._elbo_bar, self._gap_bar, self._numbers):
+            artist.set_animated(True)
+        # log p(x) does not depend on q: a fixed line the stacked bar always reaches
+        ax_bars.axhline(self.log_px, color="k", lw=1.0, ls=":", label="log p(x)")
+        ax_bars.set(xlim=(-0.4, 1.6), xticks=[], ylabel="nats")
+        ax_bars.legend(loc="lower left", bbox_to_anchor=(0, 1), ncol=3, fontsize=8, frameon=False)
         self._canvas, self._ax_q, self._ax_bars = canvas, ax_q, ax_bars
+        ax_bars.set_ylim(self.log_px - self.SCALE, self.log_px + 0.12 * self.SCALE)
+        fig.tight_layout()
+        self._floor = None
+        self._set_floor(self.log_px - self.SCALE)
+
+    # nats shown below log p(x) at first; the scale grows in these steps when the ELBO falls
+    SCALE = 6.0
+
+    def _set_floor(self, floor: float) -> None:
+        # a new bottom of the scale: redraw everything but the moving artists, once
+        self._floor = floor
+        self._ax_bars.set_ylim(floor, self.log_px + 0.12 * (self.log_px - floor))
+        self._canvas.draw()
+        self._background = self._canvas.copy_from_bbox(self._canvas.figure.bbox)
+
+    def bar(self) -> dict:
+        """What the stacked bar shows: bottom of the scale, ELBO and top (= log p(x)), nats."""
+        v = self.values()
+        return {"floor": self._floor, "elbo": v["elbo"], "top": v["elbo"] + v["gap"]}
 
     def update(self) -> None:
         """Redraw the picture for the sliders' current q (skipped while `set` moves both)."""
         if self._hold:
             return
+        v = self.values()
+        # the scale reaches below the ELBO, in steps of SCALE nats, so it rarely changes
+        depth = self.log_px - v["elbo"]
+        floor = self.log_px - self.SCALE * max(1, math.ceil(1.15 * depth / self.SCALE))
+        if floor != self._floor:
+            self._set_floor(floor)
         self._canvas.restore_region(self._background)
         q = self._density(self.mean_slider.value, self.std_slider.value)
         self._q_line.set_ydata(q)
@@ -356,14 +381,15 @@ class ELBOLab(Widget):
         self._ax_q.draw_artist(fill)
         fill.remove()
         self._ax_q.draw_artist(self._q_line)
-        v = self.values()
-        numbers = [v["log_px"], v["elbo"], v["gap"]]
-        for bar, label, value in zip(self._bars, self._labels, numbers, strict=True):
-            # a bar below the panel's floor is cut there; its label still gives the value
-            bar.set_height(max(value, self._floor))
-            label.set_text(f"{value:.2f}")
-            self._ax_bars.draw_artist(bar)
-            self._ax_bars.draw_artist(label)
+        self._elbo_bar.set_y(self._floor)
+        self._elbo_bar.set_height(v["elbo"] - self._floor)
+        self._gap_bar.set_y(v["elbo"])
+        self._gap_bar.set_height(v["gap"])
+        self._numbers.set_text(
+            f"log p(x) = {v['log_px']:.2f}\n\n= ELBO {v['elbo']:.2f}\n+ gap {v['gap']:.2f}"
+        )
+        for artist in (self._elbo_bar, self._gap_bar, self._numbers):
+            self._ax_bars.draw_artist(artist)
         # RGBA (H, W, 4) bytes -> RGB (3, H, W) in [0, 1] -> PNG bytes
         rgb = np.asarray(self._canvas.buffer_rgba())[..., :3].transpose(2, 0, 1) / 255.0
         self.image.value = image_to_png(rgb, scale=1)
