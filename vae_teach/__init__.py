@@ -18,6 +18,7 @@ Each module holds one concept, in the form the notebooks first teach and then im
 | `widgets`, `explorer` | PNG-based widgets, the latent explorer, traversals | 02–07 |
 | `pretrained` | shipped weights, checked by SHA-256 | 06 |
 | `sprites`, `disentanglement` | shapes with known factors; MIG, β-TCVAE terms | 07 |
+| `sections` | `requires`: after a restart, a section says what to run first | all |
 | `checkers` | exercise checkers that say right, close or wrong, and why | all |
 | `links` | the repository name and the Binder/Colab links built from it | README |
 """
@@ -37,6 +38,7 @@ from vae_teach import (
     models,
     plots,
     pretrained,
+    sections,
     seeding,
     sprites,
     train,
@@ -61,6 +63,7 @@ __all__ = [
     "models",
     "plots",
     "pretrained",
+    "sections",
     "seeding",
     "set_seed",
     "sprites",
