@@ -87,3 +87,15 @@ def test_kl_wrong_answers_are_wrong_with_a_hint():
     assert verdict.status == "wrong" and "shape" in verdict.message
     verdict = check_gaussian_kl(lambda mu, logvar: -gaussian_kl(mu, logvar))
     assert verdict.status == "wrong" and "sign" in verdict.message
+
+
+def test_score_broadcasting_slip_gets_a_broadcasting_hint():
+    """f(z) of shape (N,) times eps (N, 1) broadcasts to (N, N): not a reduction mistake."""
+
+    def broadcast(f, mu, std, eps):
+        f_z = f(mu + std * eps)  # (N,), not (N, 1)
+        return f_z * eps / std, f_z * (eps**2 - 1) / std
+
+    verdict = check_score_function_gradients(broadcast)
+    assert verdict.status == "wrong"
+    assert "broadcast" in verdict.message and "sum or average" not in verdict.message

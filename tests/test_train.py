@@ -87,7 +87,7 @@ def test_hooks_corrupt_transform_and_on_epoch_start():
     assert model.beta == 1.0
 
 
-def test_progress_bar_shows_the_loss_terms(monkeypatch):
+def test_one_progress_bar_per_run_shows_the_loss_terms(monkeypatch):
     seen = []
 
     class FakeBar:
@@ -95,26 +95,28 @@ def test_progress_bar_shows_the_loss_terms(monkeypatch):
             seen.append(("init", total, desc, disable))
 
         def update(self, n=1):
-            pass
+            seen.append(("update", n))
 
         def set_postfix(self, values, refresh=True):
             seen.append(("postfix", sorted(values)))
 
         def close(self):
-            pass
+            seen.append(("close",))
 
     monkeypatch.setattr(train, "tqdm", FakeBar)
     monkeypatch.delenv("TQDM_DISABLE", raising=False)
-    train.fit(small_vae(), toy_data(100), epochs=1, batch_size=50)
-    assert seen[0] == ("init", 2, "epoch 1/1", None)
-    assert ("postfix", ["kl", "loss", "recon"]) in seen
+    train.fit(small_vae(), toy_data(100), epochs=3, batch_size=50)
+    # one bar over 3 epochs x 2 steps, opened once, moved once per step, closed once
+    assert [event for event in seen if event[0] == "init"] == [("init", 6, "training", None)]
+    assert seen.count(("update", 1)) == 6 and seen.count(("close",)) == 1
+    assert ("postfix", ["epoch", "kl", "loss", "recon"]) in seen
     seen.clear()
     train.fit(small_vae(), toy_data(100), epochs=1, batch_size=50, progress=False)
-    assert seen == [("init", 2, "epoch 1/1", True)]
+    assert seen == [("init", 2, "training", True), ("close",)]
     seen.clear()
     monkeypatch.setenv("TQDM_DISABLE", "1")
     train.fit(small_vae(), toy_data(100), epochs=1, batch_size=50)
-    assert seen == [("init", 2, "epoch 1/1", True)]
+    assert seen == [("init", 2, "training", True), ("close",)]
 
 
 def test_checkpoint_round_trip_with_weights_only(tmp_path):

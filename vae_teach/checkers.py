@@ -99,11 +99,16 @@ def compare(
             "wrong", f"{name} should be a tensor or number, got {type(student_output).__name__}"
         )
     if student.shape != reference.shape:
-        return Verdict(
-            "wrong",
-            f"{name} has shape {tuple(student.shape)}, expected {tuple(reference.shape)}: "
-            "check which dimensions you sum or average over.",
-        )
+        shapes = f"{name} has shape {tuple(student.shape)}, expected {tuple(reference.shape)}: "
+        if student.size > reference.size:
+            # more entries than expected: two tensors broadcast against each other
+            return Verdict(
+                "wrong",
+                shapes + "two tensors were broadcast against each other, e.g. (N,) times "
+                "(N, 1) gives (N, N). Give them matching shapes first (f_z[:, None] makes (N,) "
+                "into (N, 1)).",
+            )
+        return Verdict("wrong", shapes + "check which dimensions you sum or average over.")
     if not np.isfinite(student).all() and np.isfinite(reference).all():
         return Verdict("wrong", f"{name} contains NaN or inf, the reference does not")
     if np.allclose(student, reference, rtol=rtol, atol=atol, equal_nan=True):

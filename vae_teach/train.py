@@ -2,8 +2,9 @@
 
 `fit` keeps the whole data set in memory as one tensor and draws each minibatch by indexing
 it with a shuffled permutation: no per-sample Python work, no DataLoader. It trains with Adam,
-shows a progress bar with the loss terms, evaluates on the test split after every epoch and
-returns the per-epoch history. Any model with `loss(x, target=None) -> dict` works.
+shows one progress bar for the whole run (every step of every epoch) with the loss terms,
+evaluates on the test split after every epoch and returns the per-epoch history. Any model
+with `loss(x, target=None) -> dict` works.
 """
 
 import math
@@ -154,7 +155,7 @@ def fit(
         corrupt: `corrupt(x, generator) -> x_noisy`: the model sees x_noisy, reconstructs x.
         transform: `transform(train_x, generator) -> train_x`, run at the start of each epoch.
         on_epoch_start: `on_epoch_start(epoch, model)`, e.g. to anneal `model.beta`.
-        progress: show a progress bar (also silenced by the environment TQDM_DISABLE=1).
+        progress: show one progress bar for the run (silenced by the environment TQDM_DISABLE=1).
     Returns:
         History of per-epoch means: train_<term>, test_<term>, epoch_time (training only).
     """
@@ -174,6 +175,8 @@ def fit(
     history = History()
     quiet = not progress or os.environ.get("TQDM_DISABLE", "") not in ("", "0")
     total_steps, step = epochs * math.ceil(len(train_x) / batch_size), 0
+    # one bar for the whole run: every optimiser step of every epoch
+    bar = tqdm(total=total_steps, desc="training", disable=quiet or None)
     for epoch in range(epochs):
         if on_epoch_start is not None:
             on_epoch_start(epoch, model)
@@ -184,7 +187,6 @@ def fit(
         order = torch.randperm(len(x_epoch), generator=generator)
         n_batches = math.ceil(len(x_epoch) / batch_size)
         sums = {}
-        bar = tqdm(total=n_batches, desc=f"epoch {epoch + 1}/{epochs}", disable=quiet or None)
         for i in range(n_batches):
             xb = x_epoch[order[i * batch_size : (i + 1) * batch_size]]
             inputs = xb if corrupt is None else corrupt(xb, generator)
@@ -210,8 +212,8 @@ def fit(
             if not quiet:
                 bar.update()
                 if i % 20 == 0 or i == n_batches - 1:
-                    bar.set_postfix({k: f"{v.item():.4g}" for k, v in terms.items()}, False)
-        bar.close()
+                    shown = {k: f"{v.item():.4g}" for k, v in terms.items()}
+                    bar.set_postfix({"epoch": f"{epoch + 1}/{epochs}", **shown}, False)
         if not _weights_finite(model):
             raise _diverged(epoch, lr, "the weights became NaN or infinite")
         history.setdefault("epoch_time", []).append(time.perf_counter() - start_time)
@@ -220,6 +222,7 @@ def fit(
         if test_x is not None:
             for key, value in evaluate(model, test_x, corrupt, seed).items():
                 history.setdefault(f"test_{key}", []).append(value)
+    bar.close()
     model.eval()
     return history
 
