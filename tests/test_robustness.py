@@ -9,9 +9,13 @@ import numpy as np
 import pytest
 import torch
 
-from vae_teach import _checks, train
+from vae_teach import _checks, checkers, train
+from vae_teach.disentanglement import free_bits_kl, total_correlation
 from vae_teach.elbo import elbo, importance_weighted_log_px
+from vae_teach.estimators import score_function_gradients
+from vae_teach.kl import gaussian_kl
 from vae_teach.likelihoods import bernoulli_log_likelihood
+from vae_teach.linear_gaussian import exact_elbo
 from vae_teach.models import VAE, Autoencoder, build_model
 
 
@@ -256,3 +260,128 @@ def test_train_or_load_checks_the_folder_before_training(tmp_path):
     with pytest.raises(PermissionError, match="cannot write into the folder"):
         train.train_or_load(blocker / "model.pt", make, lambda m: calls.append("train"))
     assert calls == []
+
+
+# --- checkers: one rule, and always a verdict ---------------------------------------------------
+
+
+def reference_reconstruction_loss(x, x_hat):
+    # BCE summed over pixels, mean over the batch
+    bce = -(x * torch.log(x_hat) + (1 - x) * torch.log(1 - x_hat))
+    return bce.reshape(len(x), -1).sum(1).mean()
+
+
+def first_tensor(args):
+    return next(a for a in args if isinstance(a, torch.Tensor))
+
+
+# each checker with the reference it is checked against (an honest student's function)
+CHECKERS = {
+    "reconstruction_loss": (checkers.check_reconstruction_loss, reference_reconstruction_loss),
+    "exact_elbo": (checkers.check_linear_gaussian_elbo, exact_elbo),
+    "score_function_gradients": (
+        checkers.check_score_function_gradients,
+        score_function_gradients,
+    ),
+    "gaussian_kl": (checkers.check_gaussian_kl, gaussian_kl),
+    "importance_weighted_bound": (
+        checkers.check_importance_weighted_bound,
+        checkers.importance_weighted_bound,
+    ),
+    "free_bits_kl": (checkers.check_free_bits, free_bits_kl),
+    "total_correlation": (checkers.check_total_correlation, total_correlation),
+}
+
+
+@pytest.mark.parametrize("name", list(CHECKERS))
+def test_every_checker_sees_inputs_edited_in_place_after_computing(name):
+    check, reference = CHECKERS[name]
+    assert check(reference).status == "right"
+
+    def sneaky(*args):
+        out = reference(*args)
+        first_tensor(args).add_(1.0)  # the caller's tensor is changed after the answer
+        return out
+
+    verdict = check(sneaky)
+    assert verdict.status == "close" and "in place" in verdict.message
+
+
+def test_a_small_slip_or_an_epsilon_clamp_is_close_in_every_checker():
+    check = checkers.check_reconstruction_loss
+    assert check(lambda x, x_hat: 1.001 * reference_reconstruction_loss(x, x_hat)).status == (
+        "close"
+    )
+    for eps in (1e-7, 1e-5, 1e-3):
+        verdict = check(
+            lambda x, x_hat, eps=eps: reference_reconstruction_loss(x, x_hat.clamp(eps, 1 - eps))
+        )
+        assert verdict.status in ("right", "close"), (eps, verdict)
+    assert checkers.check_gaussian_kl(lambda m, v: 1.001 * gaussian_kl(m, v)).status == "close"
+    # log(σ² + ε) instead of log σ²: KL of the prior itself moves from 0 to about −ε/2 per dim
+    eps_kl = lambda m, v: 0.5 * (m**2 + v.exp() - 1 - torch.log(v.exp() + 1e-6)).sum(-1)  # noqa: E731
+    assert checkers.check_gaussian_kl(eps_kl).status in ("right", "close")
+    # a real mistake stays wrong
+    assert checkers.check_gaussian_kl(lambda m, v: 2 * gaussian_kl(m, v)).status == "wrong"
+
+
+def test_complex_sparse_and_meta_answers_get_a_verdict():
+    check = checkers.check_gaussian_kl
+    verdict = check(lambda m, v: gaussian_kl(m, v) + 5j)
+    assert verdict.status == "wrong" and "complex" in verdict.message
+    assert check(lambda m, v: gaussian_kl(m, v).to(torch.complex128)).status == "wrong"
+    assert check(lambda m, v: gaussian_kl(m, v).to_sparse()).status == "right"
+    verdict = check(lambda m, v: torch.empty(len(m), device="meta"))
+    assert verdict.status == "wrong" and "meta" in verdict.message
+
+
+def test_exit_loops_and_floods_of_printing_still_get_a_verdict(capsys, monkeypatch):
+    import sys
+
+    def exits(mu, logvar):
+        sys.exit(1)
+
+    verdict = checkers.check_gaussian_kl(exits)
+    assert verdict.status == "wrong" and "sys.exit()" in verdict.message
+
+    monkeypatch.setattr(checkers, "TIME_LIMIT", 0.3)
+
+    def loops(mu, logvar):
+        while True:
+            try:
+                pass
+            except Exception:  # a student's catch-all must not swallow the time limit
+                pass
+
+    verdict = checkers.check_gaussian_kl(loops)
+    assert verdict.status == "wrong" and "took too long" in verdict.message
+    verdict = checkers.check_reconstruction_loss(lambda x, x_hat: loops(x, x_hat))
+    assert verdict.status == "wrong" and "took too long" in verdict.message
+
+    def chatty(mu, logvar):
+        for i in range(100_000):
+            print("line", i)
+        return gaussian_kl(mu, logvar)
+
+    capsys.readouterr()
+    assert checkers.check_gaussian_kl(chatty).status == "right"
+    shown = capsys.readouterr().out
+    assert len(shown.splitlines()) < 100 and "99,980 more lines" in shown
+
+
+def test_the_time_limit_works_off_the_main_thread_too(monkeypatch):
+    import threading
+
+    monkeypatch.setattr(checkers, "TIME_LIMIT", 0.3)
+    verdicts = []
+
+    def slow(mu, logvar):
+        import time
+
+        time.sleep(2)
+        return gaussian_kl(mu, logvar)
+
+    worker = threading.Thread(target=lambda: verdicts.append(checkers.check_gaussian_kl(slow)))
+    worker.start()
+    worker.join(10)
+    assert verdicts and "took too long" in verdicts[0].message

@@ -6,8 +6,13 @@ verdict that shows the error. The first part holds the shared machinery; each no
 `check_<name>(student_fn) -> Verdict` functions follow in its section.
 """
 
+import contextlib
 import copy
 import html
+import inspect
+import io
+import signal
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -45,9 +50,130 @@ class Verdict:
         )
 
 
+# How long a student's function may run on one test input before it counts as stuck.
+TIME_LIMIT = 10.0  # seconds
+# How much of a student's printed output is shown (the rest is counted, not shown).
+PRINT_LINES, PRINT_CHARS = 20, 2000
+
+
+class _TookTooLong(BaseException):
+    """Raised inside a student's function when its time is up (a BaseException, so that the
+    student's own `except Exception` cannot swallow it)."""
+
+
+class _CappedOutput(io.TextIOBase):
+    """A text stream that keeps the first PRINT_LINES lines and counts the rest."""
+
+    def __init__(self):
+        self.kept, self.lines, self.chars = [], 0, 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text) -> int:
+        text = str(text)
+        if self.lines < PRINT_LINES and self.chars < PRINT_CHARS:
+            self.kept.append(text[: PRINT_CHARS - self.chars])
+            self.chars += len(text)
+        self.lines += text.count("\n")
+        return len(text)
+
+    def report(self) -> str:
+        """What was printed, cut to the first lines, with a count of what was left out."""
+        text = "\n".join("".join(self.kept).split("\n")[:PRINT_LINES]).rstrip("\n")
+        left = self.lines - text.count("\n") - 1
+        if left > 0:
+            text += f"\n… ({left:,} more lines of printed output not shown)"
+        return text
+
+
+def _call_with_time_limit(fn, args, kwargs, time_limit):
+    """fn(*args, **kwargs), raising _TookTooLong after `time_limit` seconds.
+
+    On the main thread (a script, a Jupyter kernel) a SIGALRM timer interrupts the call;
+    elsewhere (or on Windows) the call runs in a daemon thread that is abandoned if late.
+    """
+    use_signal = (
+        hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+    )
+    if use_signal:
+
+        def on_alarm(signum, frame):
+            raise _TookTooLong
+
+        previous = signal.signal(signal.SIGALRM, on_alarm)
+        signal.setitimer(signal.ITIMER_REAL, time_limit)
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+    result = {}
+
+    def target():
+        try:
+            result["value"] = fn(*args, **kwargs)
+        except BaseException as error:  # handed back to the caller's thread below
+            result["error"] = error
+
+    worker = threading.Thread(target=target, daemon=True)
+    worker.start()
+    worker.join(time_limit)
+    if worker.is_alive():
+        raise _TookTooLong
+    if "error" in result:
+        raise result["error"]
+    return result["value"]
+
+
+def run_student(
+    student_fn, args=(), kwargs=None, name="your function", time_limit=None, show_output=True
+):
+    """Call the student's function safely: returns (output, None) or (None, a wrong Verdict).
+
+    Whatever the function does (raise, call sys.exit(), loop forever, print 100,000
+    lines), the caller gets a result and the notebook carries on. What it printed is shown
+    afterwards (if show_output), cut to the first PRINT_LINES lines. Only KeyboardInterrupt
+    goes through.
+    """
+    time_limit = TIME_LIMIT if time_limit is None else time_limit
+    output = _CappedOutput()
+    try:
+        with contextlib.redirect_stdout(output), contextlib.redirect_stderr(output):
+            value = _call_with_time_limit(student_fn, tuple(args), dict(kwargs or {}), time_limit)
+        return value, None
+    except NotImplementedError:
+        return None, Verdict("wrong", f"{name} is not implemented yet: replace the `raise` line")
+    except _TookTooLong:
+        return None, Verdict(
+            "wrong",
+            f"{name} took too long (stopped after {time_limit:g} s): look for a loop that "
+            "never ends, or a loop over single elements that a tensor operation can replace",
+        )
+    except SystemExit:
+        return None, Verdict(
+            "wrong", f"{name} called sys.exit() (or exit()): return the result instead"
+        )
+    except KeyboardInterrupt:
+        raise
+    except BaseException as error:  # the student's code may raise anything
+        return None, Verdict("wrong", f"{name} raised {type(error).__name__}: {error}")
+    finally:
+        if show_output and (output.lines or output.chars):
+            print(output.report())
+
+
+def _is_complex(value) -> bool:
+    if isinstance(value, torch.Tensor):
+        return value.is_complex()
+    return isinstance(value, complex) or np.iscomplexobj(value)
+
+
 def _to_array(value):
     """Tensor, number or array -> float64 NumPy array; None when it is not numeric."""
     if isinstance(value, torch.Tensor):
+        if value.layout != torch.strided:  # sparse: compare its values all the same
+            value = value.to_dense()
         return value.detach().cpu().double().numpy()
     if isinstance(value, (bool, int, float, np.number, np.ndarray)):
         array = np.asarray(value)
@@ -55,11 +181,51 @@ def _to_array(value):
     return None
 
 
+def _same(a, b) -> bool:
+    """True when two inputs (tensors, arrays, containers, objects) hold the same values."""
+    if isinstance(a, torch.Tensor) and isinstance(b, torch.Tensor):
+        return a.shape == b.shape and bool(((a == b) | (a.isnan() & b.isnan())).all())
+    if isinstance(a, np.ndarray) and isinstance(b, np.ndarray):
+        return a.shape == b.shape and np.array_equal(a, b, equal_nan=a.dtype.kind in "fc")
+    if isinstance(a, (tuple, list)) and isinstance(b, (tuple, list)):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    if hasattr(a, "__dict__") and not callable(a):
+        return _same(vars(a), vars(b))
+    return True  # numbers, strings, functions: cannot be edited in place
+
+
+def changed_inputs(pristine, used, names) -> list:
+    """Names of the arguments whose values differ between `pristine` and `used` copies."""
+    if isinstance(pristine, dict):
+        return [k for k in pristine if not _same(pristine[k], used[k])]
+    pairs = enumerate(zip(pristine, used, strict=True))
+    return [
+        names[i] if i < len(names) else f"argument {i + 1}"
+        for i, (a, b) in pairs
+        if not _same(a, b)
+    ]
+
+
+def in_place_note(changed) -> str:
+    """The sentence that tells the student which inputs their function overwrote."""
+    names = ", ".join(f"`{n}`" for n in changed)
+    return (
+        f"your function changed its input {names} in place (e.g. with `+=`, `.exp_()` or "
+        "an indexed assignment); the caller's tensors must stay as they were: compute a new "
+        "tensor instead."
+    )
+
+
 def compare(
     student_output, reference_output, rtol=1e-5, atol=1e-6, close_rtol=1e-2, name="the output"
 ) -> Verdict:
     """Compare a student's output with the reference: right, close (within close_rtol), wrong.
 
+    One rule for every checker: "right" within (rtol, atol); "close" within close_rtol of
+    the values, or an absolute close_rtol / 1000 of their scale (so a 0.1 % slip, or an
+    epsilon clamp that moves a value near 0, is close, not wrong); anything else is wrong.
     Tuples and lists (e.g. (mu, logvar)) are compared element by element.
 
     Args:
@@ -91,7 +257,19 @@ def compare(
                 if verdict.status == status:
                     return verdict
         return Verdict("right", f"{name} matches the reference")
-    student, reference = _to_array(student_output), _to_array(reference_output)
+    if isinstance(student_output, torch.Tensor) and student_output.is_meta:
+        return Verdict("wrong", f"{name} is a tensor on the 'meta' device, which holds no values")
+    if _is_complex(student_output):
+        return Verdict(
+            "wrong",
+            f"{name} is complex; expected real numbers (a square root or log of a negative "
+            "number somewhere?)",
+        )
+    try:
+        student = _to_array(student_output)
+    except (RuntimeError, TypeError, ValueError) as error:
+        return Verdict("wrong", f"{name} cannot be read as numbers: {error}")
+    reference = _to_array(reference_output)
     if reference is None:
         raise TypeError(f"cannot compare outputs of type {type(reference_output).__name__}")
     if student is None:
@@ -117,7 +295,10 @@ def compare(
     worst = np.unravel_index(np.nanargmax(error), error.shape) if error.ndim else ()
     where = f" at index {tuple(int(i) for i in worst)}" if worst else ""
     detail = f"got {student[worst]:.6g}{where}, expected {reference[worst]:.6g}"
-    if np.allclose(student, reference, rtol=close_rtol, atol=atol, equal_nan=True):
+    finite = np.abs(reference[np.isfinite(reference)])
+    scale = max(1.0, float(finite.max())) if finite.size else 1.0
+    close_atol = max(atol, 1e-3 * close_rtol * scale)
+    if np.allclose(student, reference, rtol=close_rtol, atol=close_atol, equal_nan=True):
         return Verdict(
             "close",
             f"{name} is nearly right but not within tolerance: {detail}. "
@@ -141,6 +322,10 @@ def check_function(
 ) -> Verdict:
     """Run `student_fn` and `reference_fn` on each input and compare; never raises.
 
+    The student's function gets fresh copies of the inputs, under a time limit and with
+    its printing captured (`run_student`); the reference gets pristine copies; inputs the
+    student's function changed in place make the verdict "close" at best.
+
     Args:
         student_fn: the student's function.
         reference_fn: the package's function with the same signature.
@@ -154,6 +339,10 @@ def check_function(
     name = name or getattr(reference_fn, "__name__", "your function")
     if not callable(student_fn):
         return Verdict("wrong", f"expected a function, got {type(student_fn).__name__}")
+    try:
+        names = list(inspect.signature(reference_fn).parameters)
+    except (TypeError, ValueError):
+        names = []
 
     def call(fn, args):
         # fresh copies, so a function that edits its inputs in place cannot affect the other
@@ -164,16 +353,23 @@ def check_function(
 
     for i, args in enumerate(inputs):
         where = f"test input {i + 1} of {len(inputs)}: "
-        try:
-            student = call(student_fn, args)
-        except NotImplementedError:
-            return Verdict("wrong", f"{name} is not implemented yet: replace the `raise` line")
-        except Exception as error:  # the student's code may raise anything
-            return Verdict("wrong", f"{where}{name} raised {type(error).__name__}: {error}")
+        used = copy.deepcopy(args)
+        if seed is not None:
+            torch.manual_seed(seed)
+        positional, keywords = ((), used) if isinstance(used, dict) else (used, {})
+        # what the student's function prints is shown for the first test input only
+        student, failed = run_student(student_fn, positional, keywords, name, show_output=i == 0)
+        if failed is not None:
+            if failed.message.startswith(f"{name} is not implemented"):
+                return failed
+            return Verdict("wrong", where + failed.message)
         reference = call(reference_fn, args)
         verdict = compare(student, reference, rtol, atol, close_rtol, f"the output of {name}")
-        if verdict.status == "right":
+        changed = changed_inputs(args, used, names)
+        if verdict.status == "right" and not changed:
             continue
+        if verdict.status == "right":
+            return Verdict("close", f"{where}the output is right, but {in_place_note(changed)}")
         message = where + verdict.message
         for hint, wrong_fn in (mistakes or {}).items():
             try:
@@ -183,6 +379,8 @@ def check_function(
             if matches:
                 message += f" Hint: {hint}"
                 break
+        if changed:
+            message += " Also: " + in_place_note(changed)
         return Verdict(verdict.status, message)
     plural = "s" if len(inputs) != 1 else ""
     return Verdict("right", f"{name} matches the reference on {len(inputs)} test input{plural}")
@@ -216,17 +414,20 @@ def check_reconstruction_loss(student_fn) -> Verdict:
     for i, (x, logits) in enumerate(inputs):
         where = f"test input {i + 1} of {len(inputs)} (x of shape {tuple(x.shape)}): "
         x_hat = torch.sigmoid(logits)
-        try:
-            student = student_fn(x.clone(), x_hat.clone())
-        except NotImplementedError:
-            return Verdict("wrong", "reconstruction_loss is not implemented yet")
-        except Exception as error:  # the student's code may raise anything
-            return Verdict("wrong", f"{where}it raised {type(error).__name__}: {error}")
+        used = [x.clone(), x_hat.clone()]
+        student, failed = run_student(student_fn, used, name="reconstruction_loss")
+        if failed is not None:
+            return Verdict(
+                "wrong", ("" if "not implemented" in failed.message else where) + failed.message
+            )
+        changed = changed_inputs([x, x_hat], used, ["x", "x_hat"])
         # BCE_b = −Σ_i [x_i log x̂_i + (1 − x_i) log(1 − x̂_i)], per example (B,)
         bce = -bernoulli_log_likelihood(x, logits)
         # loss = (1/B) Σ_b BCE_b, a scalar
         reference = bce.mean()
         verdict = compare(student, reference, rtol=1e-4, name="the loss")
+        if verdict.status == "right" and changed:
+            return Verdict("close", f"{where}the loss is right, but {in_place_note(changed)}")
         if verdict.status == "right":
             continue
         pixels = x[0].numel()
@@ -250,7 +451,8 @@ def check_reconstruction_loss(student_fn) -> Verdict:
                     where + "that is the squared error; the model uses the binary "
                     "cross-entropy −[x log x̂ + (1 − x) log(1 − x̂)].",
                 )
-        return Verdict("wrong", where + verdict.message)
+        # the same rule as every checker: a 0.1 % slip or an epsilon clamp is "close"
+        return Verdict(verdict.status, where + verdict.message)
     return Verdict("right", f"reconstruction_loss matches the reference on {len(inputs)} inputs")
 
 
@@ -258,10 +460,11 @@ def check_reconstruction_loss(student_fn) -> Verdict:
 
 
 def _salt_and_pepper_runs(student_fn, x, fraction, seed):
-    """Call student_fn(x_copy, fraction) with torch seeded; return (output, x_copy)."""
+    """Call student_fn(x_copy, fraction) with torch seeded: (output, x_copy, failed verdict)."""
     x_copy = x.clone()
     torch.manual_seed(seed)
-    return student_fn(x_copy, fraction), x_copy
+    output, failed = run_student(student_fn, (x_copy, fraction), name="salt_and_pepper")
+    return output, x_copy, failed
 
 
 def check_salt_and_pepper(student_fn) -> Verdict:
@@ -279,12 +482,11 @@ def check_salt_and_pepper(student_fn) -> Verdict:
     verdicts = []
     for i, fraction in enumerate([0.0, 0.1, 0.3, 0.6]):
         where = f"with fraction={fraction}: "
-        try:
-            x_tilde, x_after = _salt_and_pepper_runs(student_fn, grey, fraction, seed=i)
-        except NotImplementedError:
-            return Verdict("wrong", "salt_and_pepper is not implemented yet")
-        except Exception as error:  # the student's code may raise anything
-            return Verdict("wrong", f"{where}it raised {type(error).__name__}: {error}")
+        x_tilde, x_after, failed = _salt_and_pepper_runs(student_fn, grey, fraction, seed=i)
+        if failed is not None:
+            return Verdict(
+                "wrong", ("" if "not implemented" in failed.message else where) + failed.message
+            )
         if not isinstance(x_tilde, torch.Tensor) or x_tilde.shape != grey.shape:
             got = tuple(x_tilde.shape) if isinstance(x_tilde, torch.Tensor) else type(x_tilde)
             return Verdict(
