@@ -385,3 +385,28 @@ def test_the_time_limit_works_off_the_main_thread_too(monkeypatch):
     worker.start()
     worker.join(10)
     assert verdicts and "took too long" in verdicts[0].message
+
+
+# --- shipped weights ---------------------------------------------------------------------------
+
+
+def test_save_pretrained_is_atomic_and_converts_numpy_meta(tmp_path, monkeypatch):
+    from vae_teach import pretrained
+
+    monkeypatch.setattr(pretrained, "weights_folder", lambda: tmp_path)
+    pretrained.save_pretrained(small_vae(), "tiny", folder=tmp_path, test_loss=np.float32(2.5))
+    assert pretrained.pretrained_info("tiny") == {"test_loss": 2.5}
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+
+    def disk_full(fd):  # the data was written, but never reaches the disk
+        raise OSError(28, "No space left on device")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(_checks.os, "fsync", disk_full)
+        with pytest.raises(OSError, match="No space left"):
+            pretrained.save_pretrained(small_ae(), "tiny", folder=tmp_path)
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+    assert isinstance(pretrained.load_pretrained("tiny"), VAE)
+    with pytest.raises(TypeError, match=r"meta\['bad'\] must hold only numbers"):
+        pretrained.save_pretrained(small_vae(), "other", folder=tmp_path, bad=object())
+    assert not (tmp_path / "other.pt").exists()

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import torch
 
-from vae_teach import models
+from vae_teach import _checks, models
 
 # What each shipped name is; the weights themselves are found by file name.
 DESCRIPTIONS = {
@@ -149,14 +149,16 @@ def save_pretrained(model: torch.nn.Module, name: str, folder=None, **meta) -> P
         model: a `models.Autoencoder` or `models.VAE` (rebuilt later from its `.config`).
         name: file name stem, letters, digits and underscores, e.g. "vae2".
         folder: where to write; default the package's own `weights/` folder.
-        **meta: plain data only (numbers, strings, lists, dicts), e.g. history=...
+        **meta: plain data only (numbers, strings, lists, dicts), e.g. history=...; NumPy
+            values are turned into Python ones, anything else is refused before writing.
     """
     if getattr(model, "config", {}).get("model") not in models.MODELS:
         raise TypeError(f"model must be one of {sorted(models.MODELS)}, got {type(model).__name__}")
     if not isinstance(name, str) or not name.replace("_", "").isalnum():
         raise ValueError(f"name must be letters, digits and underscores, got {name!r}")
     folder = Path(folder) if folder is not None else Path(str(weights_folder()))
-    folder.mkdir(parents=True, exist_ok=True)
+    meta = _checks.plain(meta, "meta")
+    _checks.writable_folder(folder, "folder")
     # float32 -> float16 halves the file; non-float buffers (if any) are kept as they are.
     state = {
         key: value.detach().cpu().to(torch.float16) if value.is_floating_point() else value
@@ -166,6 +168,10 @@ def save_pretrained(model: torch.nn.Module, name: str, folder=None, **meta) -> P
     buffer = io.BytesIO()
     torch.save(payload, buffer)
     data = buffer.getvalue()
-    (folder / f"{name}.pt").write_bytes(data)
-    (folder / f"{name}.sha256").write_text(f"{sha256_hex(data)}  {name}.pt\n")
+    # each file goes to a temporary file first and is renamed over the old one, so a full disk
+    # or a kill during the save leaves the previous weights in place, never half a file; the
+    # checksum goes last (a kill between the two renames leaves a mismatch, which is refused)
+    _checks.atomic_write(folder / f"{name}.pt", lambda f: f.write(data))
+    line = f"{sha256_hex(data)}  {name}.pt\n".encode()
+    _checks.atomic_write(folder / f"{name}.sha256", lambda f: f.write(line))
     return folder / f"{name}.pt"
