@@ -14,6 +14,7 @@ from vae_teach.disentanglement import (
     free_bits_kl,
     kl_per_dimension,
     linear_beta,
+    log_aggregate_posterior,
     mig,
     tc_decomposition,
     total_correlation,
@@ -253,3 +254,81 @@ def test_shipped_sweep_loads_and_rate_falls_with_beta():
     assert all(r1 > r2 for r1, r2 in zip(rates, rates[1:], strict=False))
     # the size budget of notebook 07's weights: at most 1.5 MB for the whole sweep
     assert total_bytes < 1.5e6
+
+
+# --- known answers and estimator properties (issue: tests that catch real mistakes) ---
+
+
+def test_mig_known_answer_is_one_third():
+    """v uniform on 0..7, z1 = v, z2 = ⌊v/2⌋, z3 noise: (log 8 − log 4) / log 8 = 1/3 exactly.
+
+    A MIG without the entropy normalisation gives log 2, one that takes the runner-up from
+    the wrong latent (z3) gives nearly 1.
+    """
+    v = np.repeat(np.arange(8), 500)
+    noise = np.random.default_rng(0).normal(size=len(v))
+    codes = np.stack([v, v // 2, noise], axis=1).astype(float)
+    result = mig(codes, v[:, None])
+    assert result.score == pytest.approx(1 / 3, abs=1e-12)
+    assert result.entropy[0] == pytest.approx(math.log(8))
+
+
+def test_stratified_minibatch_density_is_unbiased_for_the_full_data_density():
+    """E_batch q̂(z_i) = q(z_i) = (1/N) Σ_n q(z_i|n) over random batches that contain i."""
+    n, m = 200, 16
+    g = torch.Generator().manual_seed(4)
+    mu = torch.randn(n, 2, generator=g, dtype=torch.float64)
+    logvar = torch.randn(n, 2, generator=g, dtype=torch.float64) * 0.3 - 1
+    z = mu[:1] + torch.exp(0.5 * logvar[:1]) * torch.randn(1, 2, generator=g, dtype=torch.float64)
+    # exact: q(z_0) under all N examples
+    full = torch.logsumexp(
+        torch.distributions.Normal(mu, (0.5 * logvar).exp()).log_prob(z).sum(1), 0
+    ) - math.log(n)
+    estimates = []
+    for _ in range(4000):
+        others = torch.randperm(n - 1, generator=g)[: m - 1] + 1
+        batch = torch.cat([torch.zeros(1, dtype=torch.long), others])
+        # only z_0's density is checked; the other rows of z do not enter it
+        zb = mu[batch].clone()
+        zb[0] = z[0]
+        log_q_joint, _ = log_aggregate_posterior(zb, mu[batch], logvar[batch], n)
+        estimates.append(log_q_joint[0].exp().item())
+    estimates = np.array(estimates)
+    stderr = estimates.std() / math.sqrt(len(estimates))
+    assert abs(estimates.mean() - full.exp().item()) < 4 * stderr
+
+
+def test_exact_decomposition_matches_the_closed_form_kl_on_average():
+    """M = N: MI + TC + dim-wise KL, averaged over many draws of z, is the closed-form KL."""
+    mu, logvar, _ = gaussian_population(400, rho=0.6, seed=5)
+    g = torch.Generator().manual_seed(0)
+    sums = [sum(tc_decomposition(mu, logvar, generator=g)[:3]) for _ in range(50)]
+    closed = kl_per_dimension(mu, logvar).sum().item()
+    assert np.mean(sums) == pytest.approx(closed, abs=0.02)
+
+
+def test_aggregate_posterior_in_small_chunks_equals_one_dense_pass():
+    """The chunked, scalar-weight computation equals a dense (M, M, Z) reference."""
+    mu, logvar, _ = gaussian_population(300, rho=0.4, seed=6)
+    z = mu + torch.exp(0.5 * logvar) * torch.randn(mu.shape, dtype=torch.float64)
+    for estimator, n in [("stratified", 300), ("stratified", 5000), ("mws", 5000)]:
+        small = log_aggregate_posterior(z, mu, logvar, n, estimator, max_elements=1000)
+        if estimator == "mws":
+            log_w = torch.full((300, 300), -math.log(n * 300), dtype=torch.float64)
+        else:
+            log_w = torch.full((300, 300), math.log((n - 1) / (n * 299)), dtype=torch.float64)
+            log_w.fill_diagonal_(-math.log(n))
+        pair = torch.distributions.Normal(mu[None], (0.5 * logvar[None]).exp()).log_prob(z[:, None])
+        joint = torch.logsumexp(log_w + pair.sum(2), dim=1)
+        marginals = torch.logsumexp(log_w[:, :, None] + pair, dim=1).sum(1)
+        torch.testing.assert_close(small[0], joint)
+        torch.testing.assert_close(small[1], marginals)
+
+
+def test_free_bits_averages_over_the_batch_before_the_floor():
+    """Batch of 2: KL_j is the batch mean, then max(λ, KL_j); not a per-example floor."""
+    mu = torch.tensor([[2.0, 0.0], [0.0, 0.0]])
+    logvar = torch.zeros(2, 2)
+    # KL_j = mean over the batch of ½ μ²: (1.0, 0.0)
+    assert free_bits_kl(mu, logvar, 0.5).item() == pytest.approx(1.0 + 0.5)
+    # a per-example floor would give (max(.5, 2) + max(.5, 0)) / 2 + 0.5 = 1.75

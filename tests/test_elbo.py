@@ -190,3 +190,17 @@ def test_importance_weighted_on_a_vae_is_at_least_the_elbo():
 def test_importance_weighted_rejects_bad_k(k):
     with pytest.raises(ValueError, match="k must be an integer >= 1"):
         importance_weighted_log_px(LinearGaussian(), torch.zeros(2, 5, dtype=torch.float64), k)
+
+
+def test_importance_weighted_uses_every_chunk():
+    """B·D·K far over the decoding budget (several chunks of samples): still exact.
+
+    With the true posterior every log w_k equals log p(x), so the estimate is exact only if
+    the log-sum-exp runs over all K samples: keeping one chunk of n samples would be off by
+    log(n/K).
+    """
+    model = LinearGaussian(dim_x=4000, exact=True)
+    x = model.sample_x(8)
+    k = 300  # chunk = 4,000,000 // (8 · 4000) = 125 samples: three chunks
+    got = importance_weighted_log_px(model, x, k, generator=torch.Generator().manual_seed(0))
+    torch.testing.assert_close(got, model.log_px(x))

@@ -8,6 +8,7 @@ from vae_teach.sprites import (
     FACTORS,
     LEVELS,
     R_MAX,
+    SPRITES32,
     UNIT_AREAS,
     draw_sprites,
     factor_values,
@@ -175,3 +176,38 @@ def test_draw_rejects_bad_values():
         draw_sprites([0], [1.0], [0.0], [1.5], [0.5])
     with pytest.raises(ValueError, match="rotation must have shape"):
         draw_sprites([0, 1], [1.0, 1.0], [0.0], [0.5, 0.5], [0.5, 0.5])
+
+
+def test_continuous_draws_fill_each_range_and_name_the_nearest_level():
+    data = make_sprites(4000, seed=2, continuous=True, **SPRITES32)
+    assert data.images.shape == (4000, 1, 32, 32)
+    values = factor_values(SPRITES32["levels"], SPRITES32["ranges"])
+    for j, name in enumerate(FACTORS[1:], start=1):
+        column = data.values[:, j].numpy()
+        low, high = values[name][0], values[name][-1]
+        # uniform on the range: values between the levels, not only on them
+        assert np.isin(column, values[name]).mean() < 0.01
+        assert column.min() >= 0 and column.max() <= (np.pi / 2 if name == "rotation" else 1)
+        assert column.min() < low + 0.05 * (high - low) + 0.05
+        nearest = values[name][data.factors[:, j].numpy()]
+        gap = np.abs(column[:, None] - values[name][None, :]).min(axis=1)
+        np.testing.assert_allclose(np.abs(column - nearest), gap, atol=1e-6)
+
+
+def test_sprites32_grid_and_quarter_turn_rotation():
+    grid = make_sprites(grid=True, **SPRITES32)
+    assert grid.images.shape == (3 * 6 * 6 * 12 * 12, 1, 32, 32)
+    rotations = factor_values(SPRITES32["levels"], SPRITES32["ranges"])["rotation"]
+    np.testing.assert_allclose(rotations, np.arange(6) * (np.pi / 2) / 6)
+    # over a quarter turn every rotation level of the square draws a different picture
+    square = [one(shape=0, rotation=r, size=32) for r in rotations]
+    assert all((a != b).any() for i, a in enumerate(square) for b in square[i + 1 :])
+
+
+def test_bad_ranges():
+    with pytest.raises(ValueError, match="ranges has unknown"):
+        make_sprites(5, ranges={"colour": (0, 1)})
+    with pytest.raises(ValueError, match=r"ranges\['pos_x'\]"):
+        make_sprites(5, ranges={"pos_x": (0.5, 0.2)})
+    with pytest.raises(ValueError, match="continuous must be False"):
+        make_sprites(grid=True, continuous=True)

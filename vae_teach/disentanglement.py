@@ -189,16 +189,65 @@ def gaussian_log_density(z: torch.Tensor, mu: torch.Tensor, logvar: torch.Tensor
     return -0.5 * (math.log(2 * math.pi) + logvar + (z - mu) ** 2 * torch.exp(-logvar))
 
 
-def _log_weights(m: int, dataset_size: int, estimator: str) -> torch.Tensor:
-    """log w_im of q̂(z_i) = Σ_m w_im q(z_i | n_m): (M, M)."""
+def _log_weights(m: int, dataset_size: int, estimator: str) -> tuple[float, float]:
+    """(log w_ii, log w_im for m ≠ i) of q̂(z_i) = Σ_m w_im q(z_i | n_m): two scalars."""
     n = dataset_size
     if estimator == "mws":
         # minibatch weighted sampling: w_im = 1 / (N M) for every m
-        return torch.full((m, m), -math.log(n * m), dtype=torch.float64)
+        return -math.log(n * m), -math.log(n * m)
     # stratified: w_ii = 1/N (z_i's own example), w_im = (N − 1) / (N (M − 1)) for m ≠ i
-    log_w = torch.full((m, m), math.log((n - 1) / (n * (m - 1))), dtype=torch.float64)
-    log_w.fill_diagonal_(-math.log(n))
-    return log_w
+    return -math.log(n), math.log((n - 1) / (n * (m - 1)))
+
+
+def _log_mixture(log_q, log_q_own, log_w_own: float, log_w_other: float) -> torch.Tensor:
+    """log Σ_m w_im q_im along dim 1, with weight w_own on m = i and w_other elsewhere.
+
+    log_q: (I, M, ...) log q(z_i | n_m); log_q_own: (I, ...) log q(z_i | n_i).
+    """
+    # log Σ_m w_other q_im, then swap the own term's weight: (I, ...)
+    total = torch.logsumexp(log_q, dim=1) + log_w_other
+    if log_w_own == log_w_other:
+        return total
+    # + log(1 + (w_own − w_other) q_ii / Σ_m w_other q_im); w_own < w_other here, so log1p(−…)
+    share = torch.exp(log_q_own + log_w_other - total)
+    return total + torch.log1p(math.expm1(log_w_own - log_w_other) * share)
+
+
+def log_aggregate_posterior(
+    z: torch.Tensor,
+    mu: torch.Tensor,
+    logvar: torch.Tensor,
+    dataset_size: int | None = None,
+    estimator: str = "stratified",
+    max_elements: int = 2**22,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """log q̂(z_i) and Σ_j log q̂(z_ij) for each of M samples, q̂ estimated from the M examples.
+
+    q̂(z_i) = Σ_m w_im q(z_i | n_m) with the scalar weights of `_log_weights`; exact for the
+    aggregate posterior q(z) = (1/N) Σ_n q(z|n) when M = N ("stratified"). Rows of i are
+    taken a chunk at a time so memory stays at `max_elements` numbers, whatever M is.
+
+    Args:
+        z: (M, Z) samples z_i ~ q(z|n_i). mu, logvar: (M, Z) encoder outputs.
+        dataset_size: N (default M). estimator: "stratified" or "mws".
+    Returns:
+        (log_q_joint, log_q_marginals), each (M,); differentiable.
+    """
+    m = len(mu)
+    log_w_own, log_w_other = _log_weights(m, m if dataset_size is None else dataset_size, estimator)
+    rows = max(1, max_elements // (m * mu.shape[1]))
+    joint, marginals = [], []
+    for start in range(0, m, rows):
+        zi = z[start : start + rows]
+        # log q(z_ij | n_m) for pairs (i, m) and dims j: (I, 1, Z) vs (1, M, Z) -> (I, M, Z)
+        log_q = gaussian_log_density(zi[:, None, :], mu[None], logvar[None])
+        # log q(z_ij | n_i), each sample under its own example: (I, Z)
+        own = gaussian_log_density(zi, mu[start : start + rows], logvar[start : start + rows])
+        # log q̂(z_i) = log Σ_m w_im Π_j q(z_ij | n_m): (I,)
+        joint.append(_log_mixture(log_q.sum(dim=2), own.sum(dim=1), log_w_own, log_w_other))
+        # Σ_j log q̂(z_ij) = Σ_j log Σ_m w_im q(z_ij | n_m): (I, Z) -> (I,)
+        marginals.append(_log_mixture(log_q, own, log_w_own, log_w_other).sum(dim=1))
+    return torch.cat(joint), torch.cat(marginals)
 
 
 def tc_decomposition(
@@ -209,22 +258,23 @@ def tc_decomposition(
     z: torch.Tensor | None = None,
     generator: torch.Generator | None = None,
 ) -> TCDecomposition:
-    """β-TCVAE decomposition of E_n KL(q(z|n) ‖ p(z)) on a minibatch of M examples.
+    """β-TCVAE decomposition of E_n KL(q(z|n) ‖ p(z)) on M examples.
 
         KL = E[log q(z|n) − log q(z)]              (index-code MI)
            + E[log q(z) − Σ_j log q(z_j)]          (total correlation)
            + E[Σ_j log q(z_j) − log p(z)]          (dimension-wise KL)
 
     with one z_i ~ q(z|n_i) per example and the aggregate posterior q(z) = (1/N) Σ_n q(z|n)
-    estimated from the minibatch: q̂(z_i) = Σ_m w_im q(z_i|n_m) (the same for each q(z_j)).
-    "stratified": w_ii = 1/N, w_im = (N−1)/(N(M−1)); exact when the batch is the data set
-    (M = N). "mws" (minibatch weighted sampling, Chen et al. 2018): w_im = 1/(NM); its
-    constant offsets do not change gradients but bias the three values. The three terms
-    add up to the Monte Carlo estimate `kl` on the same z, for either estimator.
+    estimated from the M examples: q̂(z_i) = Σ_m w_im q(z_i|n_m) (the same for each q(z_j)).
+    "stratified": w_ii = 1/N, w_im = (N−1)/(N(M−1)); exact when the examples are the whole
+    data set (M = N; memory stays bounded, see `log_aggregate_posterior`). "mws"
+    (minibatch weighted sampling, Chen et al. 2018): w_im = 1/(NM); its constant offsets do
+    not change gradients but bias the three values. The three terms add up to the Monte
+    Carlo estimate `kl` on the same z, for either estimator.
 
     Args:
         mu, logvar: (M, Z) encoder outputs for M examples, M ≥ 2.
-        dataset_size: N, the size of the data set the batch was drawn from (default M).
+        dataset_size: N, the size of the data set the examples were drawn from (default M).
         estimator: "stratified" or "mws".
         z: optional (M, Z) samples z_i ~ q(z|n_i); drawn with `generator` when None.
     """
@@ -235,8 +285,8 @@ def tc_decomposition(
         )
     m = len(mu)
     n = m if dataset_size is None else dataset_size
-    if isinstance(n, bool) or not isinstance(n, int) or n < m:
-        raise ValueError(f"dataset_size must be an int ≥ the batch size {m}, got {n!r}")
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < m:
+        raise ValueError(f"dataset_size must be an int ≥ the number of examples {m}, got {n!r}")
     if estimator not in ("stratified", "mws"):
         raise ValueError(f"estimator must be 'stratified' or 'mws', got {estimator!r}")
     mu, logvar = mu.detach().double(), logvar.detach().double()
@@ -247,17 +297,7 @@ def tc_decomposition(
     elif z.shape != mu.shape:
         raise ValueError(f"z must have the shape of mu {tuple(mu.shape)}, got {tuple(z.shape)}")
     z = z.detach().double()
-    log_w = _log_weights(m, n, estimator)
-    log_q_joint, log_q_marginals = [], []
-    for rows in torch.split(torch.arange(m), 256):  # rows of i at a time: memory (256, M, Z)
-        # log q(z_ij | n_m) for pairs (i, m) and dims j: (I, 1, Z) vs (1, M, Z) -> (I, M, Z)
-        log_q_pairs = gaussian_log_density(z[rows, None, :], mu[None], logvar[None])
-        # log q̂(z_i) = log Σ_m w_im Π_j q(z_ij | n_m): (I,)
-        log_q_joint.append(torch.logsumexp(log_w[rows] + log_q_pairs.sum(dim=2), dim=1))
-        # Σ_j log q̂(z_ij) = Σ_j log Σ_m w_im q(z_ij | n_m): (I,)
-        marginals = torch.logsumexp(log_w[rows, :, None] + log_q_pairs, dim=1).sum(dim=1)
-        log_q_marginals.append(marginals)
-    log_q_joint, log_q_marginals = torch.cat(log_q_joint), torch.cat(log_q_marginals)
+    log_q_joint, log_q_marginals = log_aggregate_posterior(z, mu, logvar, int(n), estimator)
     # log q(z_i | n_i) = Σ_j log N(z_ij; μ_ij, σ_ij²): (M,)
     log_q_cond = gaussian_log_density(z, mu, logvar).sum(dim=1)
     # log p(z_i) = Σ_j log N(z_ij; 0, 1): (M,)
@@ -268,6 +308,29 @@ def tc_decomposition(
         dwkl=(log_q_marginals - log_p).mean().item(),
         kl=(log_q_cond - log_p).mean().item(),
     )
+
+
+def tcvae_kl_terms(z, mu, logvar, dataset_size: int) -> dict:
+    """Per-example index-code MI, TC and dimension-wise KL of a batch, for a training loss.
+
+    The minibatch-weighted-sampling estimates of Chen et al. (2018), differentiable: the
+    β-TCVAE loss is recon + mi + β·tc + dwkl (their α = γ = 1). Each term is biased by a
+    constant (a multiple of log NM), which moves no gradient.
+
+    Args:
+        z, mu, logvar: (B, Z) samples and encoder outputs. dataset_size: N of the data set.
+    Returns:
+        {"mi", "tc", "dwkl"}: (B,) tensors, nats.
+    """
+    log_q_joint, log_q_marginals = log_aggregate_posterior(z, mu, logvar, dataset_size, "mws")
+    # log q(z_i | x_i) and log p(z_i): (B, Z) -> (B,)
+    log_q_cond = gaussian_log_density(z, mu, logvar).sum(dim=1)
+    log_p = gaussian_log_density(z, torch.zeros(()), torch.zeros(())).sum(dim=1)
+    return {
+        "mi": log_q_cond - log_q_joint,
+        "tc": log_q_joint - log_q_marginals,
+        "dwkl": log_q_marginals - log_p,
+    }
 
 
 def total_correlation(z: torch.Tensor, mu: torch.Tensor, logvar: torch.Tensor) -> float:

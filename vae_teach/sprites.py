@@ -5,15 +5,26 @@ Each image shows one white shape on black. Five factors make the picture:
 | factor | values |
 | --- | --- |
 | shape | 0 square, 1 ellipse, 2 heart |
-| scale | evenly spaced in [0.5, 1] (relative size) |
-| rotation | evenly spaced in [0, 2π) radians, counter-clockwise |
-| pos_x | evenly spaced in [0, 1], left to right |
-| pos_y | evenly spaced in [0, 1], top to bottom (image rows) |
+| scale | in [0.5, 1] (relative size) |
+| rotation | in [0, 2π) radians, counter-clockwise (`ranges` can narrow it) |
+| pos_x | in [0, 1], left to right |
+| pos_y | in [0, 1], top to bottom (image rows) |
 
 dSprites (Matthey et al. 2017) is 64×64 with 3 × 6 × 40 × 32 × 32 combinations; the default
 here is 24×24 with 3 × 4 × 8 × 12 × 12 = 13,824 combinations, small enough to train a β-VAE
-on a laptop CPU. Drawing is vectorised: each pixel centre is moved into the shape's own
-frame (shift, scale, rotate) and an inside test is applied there.
+on a laptop CPU. Two ways to draw: every combination of the levels once
+(`make_sprites(grid=True)`, the data on which disentanglement is measured), or n random
+draws, either of levels or, with `continuous=True`, of values uniform on each factor's range
+(so that position and scale are continuous to a model trained on them).
+
+`SPRITES32` is the larger setting the β-TCVAE recipes of `scripts/train_sprite_weights.py`
+use: 32×32 images, where shape and rotation are visible, and rotation over a quarter turn.
+A square looks the same after 90° and an ellipse after 180°, so over a full turn one picture
+has several rotation values and no code can know "the" rotation; over [0, π/2) every value
+draws a different picture for every shape.
+
+Drawing is vectorised: each pixel centre is moved into the shape's own frame (shift, scale,
+rotate) and an inside test is applied there.
 """
 
 from typing import NamedTuple
@@ -24,6 +35,20 @@ import torch
 FACTORS = ("shape", "scale", "rotation", "pos_x", "pos_y")
 SHAPES = ("square", "ellipse", "heart")
 LEVELS = {"shape": 3, "scale": 4, "rotation": 8, "pos_x": 12, "pos_y": 12}
+SIZE = 24
+# the range of each continuous factor: [low, high] (rotation: high excluded)
+RANGES = {
+    "scale": (0.5, 1.0),
+    "rotation": (0.0, 2 * np.pi),
+    "pos_x": (0.0, 1.0),
+    "pos_y": (0.0, 1.0),
+}
+# 32×32 sprites, rotation over a quarter turn, a 3 × 6 × 6 × 12 × 12 = 15,552 grid
+SPRITES32 = {
+    "size": 32,
+    "levels": {"shape": 3, "scale": 6, "rotation": 6, "pos_x": 12, "pos_y": 12},
+    "ranges": {"rotation": (0.0, np.pi / 2)},
+}
 
 # A sprite at scale 1 fits in a disc of radius R_MAX · size pixels, whatever its rotation.
 R_MAX = 0.22
@@ -47,20 +72,22 @@ class Sprites(NamedTuple):
     values: torch.Tensor
 
 
-def factor_values(levels: dict | None = None) -> dict:
+def factor_values(levels: dict | None = None, ranges: dict | None = None) -> dict:
     """The value of every level of every factor, as a dict name -> (n_levels,) array.
 
     Args:
         levels: number of levels per factor (missing names take `LEVELS`); shape must be 1..3.
+        ranges: (low, high) per continuous factor (missing names take `RANGES`).
     """
     counts = _check_levels(levels)
+    ranges = _check_ranges(ranges)
     return {
         "shape": np.arange(counts["shape"]),
-        "scale": np.linspace(0.5, 1.0, counts["scale"]),
-        # endpoint excluded: 2π is the same picture as 0
-        "rotation": np.linspace(0.0, 2 * np.pi, counts["rotation"], endpoint=False),
-        "pos_x": np.linspace(0.0, 1.0, counts["pos_x"]),
-        "pos_y": np.linspace(0.0, 1.0, counts["pos_y"]),
+        "scale": np.linspace(*ranges["scale"], counts["scale"]),
+        # endpoint excluded: rotation is periodic (2π draws the same picture as 0)
+        "rotation": np.linspace(*ranges["rotation"], counts["rotation"], endpoint=False),
+        "pos_x": np.linspace(*ranges["pos_x"], counts["pos_x"]),
+        "pos_y": np.linspace(*ranges["pos_y"], counts["pos_y"]),
     }
 
 
@@ -79,6 +106,23 @@ def _check_levels(levels: dict | None) -> dict:
     return counts
 
 
+def _check_ranges(ranges: dict | None) -> dict:
+    merged = dict(RANGES)
+    if ranges is not None:
+        unknown = set(ranges) - set(RANGES)
+        if unknown:
+            raise ValueError(f"ranges has unknown factors {sorted(unknown)}; known: {list(RANGES)}")
+        merged.update(ranges)
+    limits = {"scale": (0.0, 1.0), "rotation": (0.0, 2 * np.pi), "pos_x": (0, 1), "pos_y": (0, 1)}
+    for name, (low, high) in merged.items():
+        lo, hi = limits[name]
+        if not (lo <= low < high <= hi) or (name == "scale" and low == 0):
+            raise ValueError(
+                f"ranges[{name!r}] must satisfy {lo} ≤ low < high ≤ {hi}, got {(low, high)}"
+            )
+    return merged
+
+
 def _inside(shape: np.ndarray, u: np.ndarray, v: np.ndarray) -> np.ndarray:
     """Inside test in the unit frame (v points up); shape (N, 1, 1), u and v (N, P, P)."""
     # square with corners on the unit circle: max(|u|, |v|) ≤ 1/√2
@@ -92,7 +136,7 @@ def _inside(shape: np.ndarray, u: np.ndarray, v: np.ndarray) -> np.ndarray:
     return np.where(shape == 0, square, np.where(shape == 1, ellipse, heart))
 
 
-def draw_sprites(shape, scale, rotation, pos_x, pos_y, size: int = 24, antialias: int = 1):
+def draw_sprites(shape, scale, rotation, pos_x, pos_y, size: int = SIZE, antialias: int = 1):
     """Draw one sprite per row of factor values; returns (N, size, size) float32 in [0, 1].
 
     Args:
@@ -142,36 +186,46 @@ def draw_sprites(shape, scale, rotation, pos_x, pos_y, size: int = 24, antialias
 def make_sprites(
     n: int | None = None,
     seed: int = 0,
-    size: int = 24,
+    size: int = SIZE,
     levels: dict | None = None,
     grid: bool = False,
     antialias: int = 1,
+    continuous: bool = False,
+    ranges: dict | None = None,
 ) -> Sprites:
     """Sprites with their factors: n random draws (from `seed`), or the full factor grid.
 
     Args:
-        n: number of images (each factor level drawn uniformly); None when grid=True.
+        n: number of images; None when grid=True.
         seed: seed of the draw (same seed, same images).
         size: image side in pixels. levels: levels per factor (see `factor_values`).
         grid: every combination of levels once, in C order over `FACTORS`.
         antialias: k×k samples per pixel; 1 gives binary images like dSprites.
+        continuous: draw scale, rotation and position uniformly from their ranges instead
+            of from the levels; `factors` then holds the nearest level of each value.
+        ranges: (low, high) per continuous factor (see `factor_values`).
     """
-    values = factor_values(levels)
+    values = factor_values(levels, ranges)
     counts = [len(values[name]) for name in FACTORS]
     if grid:
         if n is not None:
             raise ValueError(f"n must be None when grid=True (the grid fixes N), got {n!r}")
+        if continuous:
+            raise ValueError("continuous must be False when grid=True (the grid draws levels)")
         # (N, 5): all combinations, last factor fastest
         index = np.stack(np.unravel_index(np.arange(np.prod(counts)), counts), axis=1)
+        columns = [values[name][index[:, j]] for j, name in enumerate(FACTORS)]
     else:
-        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
             raise ValueError(f"n must be a positive int (or grid=True), got {n!r}")
-        if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
             raise ValueError(f"seed must be a non-negative int, got {seed!r}")
         rng = np.random.default_rng(seed)
         # (N, 5): each factor's level drawn uniformly and independently
         index = np.stack([rng.integers(0, c, size=n) for c in counts], axis=1)
-    columns = [values[name][index[:, j]] for j, name in enumerate(FACTORS)]
+        columns = [values[name][index[:, j]] for j, name in enumerate(FACTORS)]
+        if continuous:
+            columns, index = _continuous_draw(rng, index, values, _check_ranges(ranges))
     images = np.concatenate(
         [  # chunks of 2048 images keep the (N, P, P) intermediates small
             draw_sprites(*(c[i : i + 2048] for c in columns), size=size, antialias=antialias)
@@ -183,3 +237,16 @@ def make_sprites(
         factors=torch.from_numpy(index.astype(np.int64)),
         values=torch.from_numpy(np.stack(columns, axis=1).astype(np.float32)),
     )
+
+
+def _continuous_draw(rng, index, values, ranges):
+    """Scale, rotation, position uniform on `ranges` (shape kept); with the nearest levels."""
+    columns = [values["shape"][index[:, 0]]]
+    index = index.copy()
+    for j, name in enumerate(FACTORS[1:], start=1):
+        low, high = ranges[name]
+        column = rng.uniform(low, high, size=len(index))
+        # nearest level: (N,) values vs (L,) levels -> (N,) indices
+        index[:, j] = np.abs(column[:, None] - values[name][None, :]).argmin(axis=1)
+        columns.append(column)
+    return columns, index
