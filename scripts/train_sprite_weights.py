@@ -7,8 +7,8 @@
 Every model is the same MLP (32×32 sprites -> 128 -> 128 -> 8 latents and back, Bernoulli
 decoder), trained with `vae_teach.train.fit` on 100,000 sprites whose scale, rotation and
 position are drawn continuously (`make_sprites(..., continuous=True, **SPRITES32)`), and
-written with `save_pretrained` (float16 + SHA-256, about 0.6 MB each). Each recipe below is one row of
-data: the model class, β and the seed. The script is resumable: a model whose weights already
+written with `save_pretrained` (float16 + SHA-256, about 0.6 MB each). Each recipe below is
+one row of data: the model class, β and the seed. The script is resumable: a model whose weights already
 exist is skipped, so an interrupted run loses at most the model it was training; commit
 each `.pt` / `.sha256` pair as soon as it appears. Several names may run as parallel
 processes (one CPU thread each).

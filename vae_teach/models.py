@@ -11,14 +11,16 @@ shape (B, C, H, W): logits for a Bernoulli decoder, the mean for a Gaussian one;
 `decode_image(z)` returns pixels in [0, 1] (the sigmoid of the logits, the clamped mean).
 """
 
+import functools
 import math
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from vae_teach import _checks
+from vae_teach.disentanglement import tcvae_kl_terms
 from vae_teach.elbo import LIKELIHOODS, elbo, reparameterize
-from vae_teach.likelihoods import bernoulli_log_likelihood
 
 
 def mlp(sizes, final_activation=True) -> nn.Sequential:
@@ -99,60 +101,123 @@ class _ImageModel(nn.Module):
         return self.flatten(x if target is None else target, "x" if target is None else "target")
 
 
-class Autoencoder(_ImageModel):
-    """Deterministic MLP autoencoder with a sigmoid output and a BCE reconstruction loss.
+class Autoencoder(nn.Module):
+    """Deterministic MLP autoencoder: the code z = f_φ(x), the decoder's logits g_θ(z).
+
+    Written out in full in notebook 01 (tests/test_taught_then_imported.py keeps the two
+    copies identical); the argument checks are added after the class, by `_with_checks`.
 
     Args:
         image_shape: (C, H, W) of the images.
         hidden: hidden layer sizes of the encoder; the decoder mirrors them.
-        latent_dim: size of the code z.
+        latent_dim: d, the size of the code z.
     """
 
     def __init__(self, image_shape=(1, 28, 28), hidden=(512, 256), latent_dim=2):
-        image_shape, hidden, latent_dim = _check_config(image_shape, hidden, latent_dim)
-        super().__init__(image_shape)
-        self.latent_dim = latent_dim
-        self.config = {
-            "model": "Autoencoder",
-            "image_shape": list(image_shape),
-            "hidden": list(hidden),
-            "latent_dim": latent_dim,
-        }
-        # (B, D) -> (B, Z): no activation on the code
+        super().__init__()
+        self.image_shape, self.latent_dim = tuple(image_shape), latent_dim
+        self.input_dim = math.prod(image_shape)  # D pixels
+        # encoder f_φ: (B, D) -> (B, d), no activation on the code
         self.encoder = mlp((self.input_dim, *hidden, latent_dim), final_activation=False)
-        # (B, Z) -> (B, D) logits
+        # decoder g_θ: (B, d) -> (B, D), the logits of the pixels
         self.decoder = mlp((latent_dim, *hidden[::-1], self.input_dim), final_activation=False)
 
-    def encode(self, x: torch.Tensor) -> torch.Tensor:
-        """(B, C, H, W) or (B, D) -> z (B, Z)."""
-        return self.encoder(self.flatten(x))
+    def encode(self, x):
+        """x (B, C, H, W) or (B, D) -> z (B, d)."""
+        return self.encoder(x.flatten(1))
 
-    def decode(self, z: torch.Tensor) -> torch.Tensor:
-        """(B, Z) -> logits (B, C, H, W): the decoder's parameters, as for the VAE."""
-        self._check_z(z)
+    def decode(self, z):
+        """z (B, d) -> logits (B, C, H, W): the decoder's parameters, as for the VAE."""
         return self.decoder(z).reshape(len(z), *self.image_shape)
 
-    def decode_image(self, z: torch.Tensor) -> torch.Tensor:
-        """(B, Z) -> images (B, C, H, W) in [0, 1]: x̂ = sigmoid(logits)."""
+    def decode_image(self, z):
+        """z (B, d) -> x̂ = sigmoid(logits), (B, C, H, W), pixels in [0, 1]."""
         return torch.sigmoid(self.decode(z))
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, x):
         """x -> the reconstruction x̂ in [0, 1], same shape as x."""
         return self.decode_image(self.encode(x)).reshape(x.shape)
 
-    def loss(self, x: torch.Tensor, target=None) -> dict:
-        """Reconstruction loss of the batch: BCE summed over pixels, mean over the batch.
+    def loss(self, x, target=None):
+        """Binary cross-entropy, summed over the D pixels, averaged over the batch.
 
         Args:
-            x: (B, C, H, W) or (B, D) input (possibly corrupted).
-            target: the clean images to reconstruct (denoising); x itself when None.
+            x: (B, C, H, W) or (B, D) input (possibly corrupted, notebook 02).
+            target: the clean images to reconstruct; x itself when None.
         Returns:
-            {"loss", "recon"}: scalar tensors (equal for the autoencoder).
+            {"loss", "recon"}: the same scalar twice, in nats per image (the VAE adds "kl").
         """
-        logits = self.decode(self.encode(x)).reshape(len(x), -1)
-        # recon = −Σ_i [x_i log x̂_i + (1 − x_i) log(1 − x̂_i)] (BCE), per example, batch mean
-        recon = -bernoulli_log_likelihood(self._target(x, target), logits).mean()
+        target = x if target is None else target
+        logits = self.decode(self.encode(x)).flatten(1)  # (B, D)
+        # recon = (1/B) Σ_b −Σ_j [x_bj log x̂_bj + (1 − x_bj) log(1 − x̂_bj)], x̂ = sigmoid(logits)
+        bce = F.binary_cross_entropy_with_logits(logits, target.flatten(1), reduction="sum")
+        recon = bce / len(x)
         return {"loss": recon, "recon": recon}
+
+
+def _with_checks(cls, checks):
+    """Run `checks[name](model, *args, **kwargs) -> (args, kwargs)` before each method `name`.
+
+    Keeps the argument checks out of the class body, so the class reads as the maths that
+    notebook 01 teaches; a check raises a clear error or returns the cleaned arguments.
+    """
+    for name, check in checks.items():
+        method = getattr(cls, name)
+
+        @functools.wraps(method)
+        def checked(self, *args, _method=method, _check=check, **kwargs):
+            args, kwargs = _check(self, *args, **kwargs)
+            return _method(self, *args, **kwargs)
+
+        setattr(cls, name, checked)
+    return cls
+
+
+def _autoencoder_init(model, image_shape=(1, 28, 28), hidden=(512, 256), latent_dim=2):
+    image_shape, hidden, latent_dim = _check_config(image_shape, hidden, latent_dim)
+    # what save_checkpoint stores and build_model rebuilds from
+    model.__dict__["config"] = {
+        "model": "Autoencoder",
+        "image_shape": list(image_shape),
+        "hidden": list(hidden),
+        "latent_dim": latent_dim,
+    }
+    return (image_shape, hidden, latent_dim), {}
+
+
+def _autoencoder_images(model, x):
+    return (_ImageModel.flatten(model, x),), {}
+
+
+def _autoencoder_codes(model, z):
+    _ImageModel._check_z(model, z)
+    return (z.to(next(model.parameters()).dtype),), {}
+
+
+def _autoencoder_forward(model, x):
+    _ImageModel.flatten(model, x)
+    return (x.to(next(model.parameters()).dtype),), {}
+
+
+def _autoencoder_loss(model, x, target=None):
+    x = _checks.pixels(_ImageModel.flatten(model, x, "x"), "x")
+    if target is not None:
+        target = _checks.pixels(_ImageModel.flatten(model, target, "target"), "target")
+        if len(target) != len(x):
+            raise ValueError(f"target must hold {len(x)} images like x, got {len(target)}")
+    return (x, target), {}
+
+
+_with_checks(
+    Autoencoder,
+    {
+        "__init__": _autoencoder_init,
+        "encode": _autoencoder_images,
+        "decode": _autoencoder_codes,
+        "forward": _autoencoder_forward,
+        "loss": _autoencoder_loss,
+    },
+)
 
 
 class VAE(_ImageModel):
@@ -268,7 +333,40 @@ class VAE(_ImageModel):
         return {"loss": -terms.elbo.mean(), "recon": -terms.recon.mean(), "kl": terms.kl.mean()}
 
 
-MODELS = {"Autoencoder": Autoencoder, "VAE": VAE}
+class BetaTCVAE(VAE):
+    """β-TCVAE (Chen et al. 2018): a VAE whose loss puts the weight β on the total correlation only.
+
+    loss = −E_q[log p_θ(x|z)] + MI + β · TC + dimension-wise KL, the three KL terms estimated
+    on the batch by minibatch weighted sampling (`disentanglement.tcvae_kl_terms`).
+
+    Args:
+        dataset_size: N, the size of the training set (the estimator's weights need it).
+        Others as `VAE`.
+    """
+
+    def __init__(self, *args, dataset_size, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.dataset_size = _checks.positive_int(dataset_size, "dataset_size")
+        self.config.update(model="BetaTCVAE", dataset_size=self.dataset_size)
+
+    def loss(self, x: torch.Tensor, target=None) -> dict:
+        """{"loss", "recon", "kl", "tc"}: batch means; kl is the closed-form KL, tc the estimate."""
+        mu, logvar = self.encode(x)
+        z = self.reparameterize(mu, logvar)
+        x_hat = self.decode(z).reshape(len(z), -1)
+        terms = elbo(self._target(x, target), x_hat, mu, logvar, 1.0, self.likelihood, self.logvar_x)
+        kl = tcvae_kl_terms(z, mu, logvar, self.dataset_size)
+        # loss = −log p_θ(x|z) + MI + β·TC + dimension-wise KL, per example, batch mean
+        loss = -terms.recon + kl["mi"] + self.beta * kl["tc"] + kl["dwkl"]
+        return {
+            "loss": loss.mean(),
+            "recon": -terms.recon.mean(),
+            "kl": terms.kl.mean(),
+            "tc": kl["tc"].mean(),
+        }
+
+
+MODELS = {"Autoencoder": Autoencoder, "VAE": VAE, "BetaTCVAE": BetaTCVAE}
 
 
 def build_model(config: dict) -> nn.Module:
