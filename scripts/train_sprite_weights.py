@@ -7,16 +7,16 @@
 Every model is the same MLP (32×32 sprites -> 128 -> 128 -> 8 latents and back, Bernoulli
 decoder), trained with `vae_teach.train.fit` on 100,000 sprites whose scale, rotation and
 position are drawn continuously (`make_sprites(..., continuous=True, **SPRITES32)`), and
-written with `save_pretrained` (float16 + SHA-256, about 0.6 MB each). Each recipe below is
-one row of data: the model class, β and the seed. The script is resumable: a model whose weights already
-exist is skipped, so an interrupted run loses at most the model it was training; commit
-each `.pt` / `.sha256` pair as soon as it appears. Several names may run as parallel
-processes (one CPU thread each).
+written with `save_pretrained` (float16 + SHA-256, about 0.6 MB each). Each recipe below
+is one row of data: the model class, β and the seed. The script is resumable: a model
+whose weights already exist is skipped, so an interrupted run loses at most the model it
+was training; commit each `.pt` / `.sha256` pair as soon as it appears. Several names may
+run as parallel processes (one CPU thread each).
 
-After training, each model is measured on the factor grid (`make_sprites(grid=True, **SPRITES32)`,
-15,552 images): per-latent KL, MIG on posterior means, and the exact (M = N) β-TCVAE
-decomposition of its KL. The numbers go into the weights' metadata, so the notebook and the
-benchmark read them without recomputing everything.
+After training, each model is measured on the factor grid
+(`make_sprites(grid=True, **SPRITES32)`, 15,552 images): per-latent KL, MIG on posterior
+means, and the exact (M = N) β-TCVAE decomposition of its KL. The numbers go into the
+weights' metadata, so the notebook and the benchmark read them without recomputing.
 """
 
 import argparse
