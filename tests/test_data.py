@@ -13,6 +13,7 @@ import http.server
 import os
 import socket
 import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -107,7 +108,8 @@ def isolated(monkeypatch, tmp_path):
 
 class _Handler(http.server.BaseHTTPRequestHandler):
     """GET /<mode>/<name>: good, 404, 403, wrong (another file), short (a truncated body with a
-    matching length), lie (a truncated body while Content-Length promises the whole file)."""
+    matching length), lie (a truncated body while Content-Length promises the whole file),
+    drip (the right file, one byte every 0.1 s)."""
 
     def do_GET(self):  # noqa: N802 (the name http.server expects)
         self.server.requests.append(self.path)
@@ -129,6 +131,15 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self.send_header("Content-Type", "application/octet-stream")
         self.send_header("Content-Length", str(length))
         self.end_headers()
+        if mode == "drip":  # one byte every 0.1 s: never idle long enough for a read timeout
+            for i in range(len(body)):
+                try:
+                    self.wfile.write(body[i : i + 1])
+                    self.wfile.flush()
+                except OSError:  # the client gave up
+                    return
+                time.sleep(0.1)
+            return
         self.wfile.write(body)
 
     def log_message(self, *args):  # keep test output quiet
@@ -339,8 +350,8 @@ def test_interrupted_download_removes_its_temporary_file(isolated, server, mirro
     mirrors("good")
     real_fetch = data._fetch
 
-    def fetch_then_interrupt(url, f, name):
-        real_fetch(url, f, name)  # the whole file is in the temporary file now...
+    def fetch_then_interrupt(url, f, name, *args):
+        real_fetch(url, f, name, *args)  # the whole file is in the temporary file now...
         raise KeyboardInterrupt  # ...when the user presses Ctrl-C
 
     monkeypatch.setattr(data, "_fetch", fetch_then_interrupt)
@@ -591,3 +602,43 @@ def test_dynamic_binarize_is_bernoulli_fresh_and_seeded():
     # E[x_bin] = x: the mean of 99,980 draws at p = 0.3 is within 5 standard errors.
     p, n = 0.3, 99_980
     assert abs(float(a[20:].mean()) - p) < 5 * (p * (1 - p) / n) ** 0.5
+
+
+# ---------------------------------------------------------------------------- faults (issue 17)
+
+
+def test_a_dripping_server_trips_the_overall_deadline(isolated, server, mirrors):
+    urls = mirrors("drip", "good")
+    start = time.monotonic()
+    # the first mirror drips (never idle for TIMEOUT), so the deadline moves on to the next
+    folder = data.download_mnist("test", mirrors=urls, checksums=data.MD5, deadline=0.5)
+    assert time.monotonic() - start < 5.0
+    assert listing(folder)[TEST_IMAGES] == server.files[TEST_IMAGES]
+    urls = mirrors("drip")
+    data.clear_cache()
+    with pytest.raises(data.MNISTNotFoundError, match="longer than the deadline of 0.5 s"):
+        data.download_mnist("test", root=isolated / "other", mirrors=urls, deadline=0.5)
+    assert listing(isolated / "other") == {}
+
+
+def test_stale_part_files_of_a_killed_download_are_removed(isolated, server, mirrors):
+    mirrors("good")
+    folder = data.cache_dir() / "mnist"
+    folder.mkdir(parents=True)
+    stale = folder / f".{TEST_IMAGES}.abc123.part"
+    stale.write_bytes(b"half a download")
+    old = time.time() - 3600
+    os.utime(stale, (old, old))
+    fresh = folder / f".{TEST_LABELS}.def456.part"  # another process may still be writing it
+    fresh.write_bytes(b"in progress")
+    data.load_mnist("test")
+    assert not stale.exists() and fresh.exists()
+
+
+def test_mirrors_given_as_a_string_is_refused(isolated):
+    with pytest.raises(TypeError, match="mirrors must be a list of base URLs, got the single"):
+        data.download_mnist("test", mirrors="http://127.0.0.1/mnist/")
+    with pytest.raises(TypeError, match="mirrors must be a list"):
+        data.download_mnist("test", mirrors=[None])
+    with pytest.raises(ValueError, match="deadline must"):
+        data.download_mnist("test", deadline=0)

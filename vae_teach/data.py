@@ -41,6 +41,7 @@ import math
 import os
 import socket
 import tempfile
+import time
 import urllib.error
 import urllib.request
 import zlib
@@ -49,6 +50,8 @@ from pathlib import Path
 import numpy as np
 import torch
 from tqdm.auto import tqdm
+
+from vae_teach import _checks
 
 ENV_DATA = "VAE_TEACH_DATA"
 ENV_PROFILE = "VAE_TEACH_PROFILE"
@@ -72,6 +75,9 @@ MD5 = {
     "t10k-labels-idx1-ubyte.gz": "ec29112dd5afa0611ce80d1b7f02629c",
 }
 TIMEOUT = 30.0  # seconds without data before a mirror counts as unreachable
+# Seconds one file may take in all: a server that drips a byte now and then never trips
+# TIMEOUT, but trips this.
+DEADLINE = 600.0
 
 IMAGES_MAGIC = 2051  # IDX: unsigned bytes, 3 dimensions
 LABELS_MAGIC = 2049  # IDX: unsigned bytes, 1 dimension
@@ -172,32 +178,55 @@ def _check_split(split) -> str:
 # ---------------------------------------------------------------------------- downloading
 
 
-def download_mnist(split: str = "train", root=None, mirrors=None, checksums=None) -> Path:
+def download_mnist(
+    split: str = "train", root=None, mirrors=None, checksums=None, deadline=None
+) -> Path:
     """Download the missing files of `split` into `root/mnist` (default: the user cache).
 
     Args:
         split: "train" or "test".
         root: the data root to fill; None for the user cache.
-        mirrors: base URLs tried in order (default `MIRRORS`).
+        mirrors: a list of base URLs tried in order (default `MIRRORS`).
         checksums: file name -> expected MD5 (default `MD5`).
+        deadline: seconds one file may take from one mirror in all (default `DEADLINE`).
     Returns the `mnist/` folder.
     """
+    if isinstance(mirrors, (str, bytes)):
+        raise TypeError(
+            f"mirrors must be a list of base URLs, got the single string {mirrors!r}: "
+            f"write mirrors=[{mirrors!r}]"
+        )
     mirrors = list(MIRRORS if mirrors is None else mirrors)
+    if not all(isinstance(m, str) for m in mirrors):
+        raise TypeError(f"mirrors must be a list of base URLs (strings), got {mirrors!r}")
+    deadline = DEADLINE if deadline is None else _checks.positive(deadline, "deadline")
     checksums = MD5 if checksums is None else checksums
     folder = (cache_dir() if root is None else Path(root).expanduser()) / "mnist"
     for name in FILES[_check_split(split)]:
         if name not in checksums:
             raise ValueError(f"checksums has no MD5 for {name}")
         if not (folder / name).is_file():
-            _download_file(name, folder, mirrors, checksums[name])
+            _download_file(name, folder, mirrors, checksums[name], deadline)
     return folder
 
 
-def _download_file(name: str, folder: Path, mirrors: list[str], md5: str) -> Path:
+def _remove_stale_parts(folder: Path, name: str) -> None:
+    """Delete temporary files left by a killed download of `name` (untouched for 2·TIMEOUT;
+    a download still running writes to its file more often than that)."""
+    for part in folder.glob(f".{name}.*.part"):
+        try:
+            if time.time() - part.stat().st_mtime > 2 * TIMEOUT:
+                part.unlink()
+        except OSError:  # gone already, or not ours to delete: leave it
+            pass
+
+
+def _download_file(name: str, folder: Path, mirrors: list[str], md5: str, deadline=DEADLINE):
     """Fetch one file from the first mirror that serves it with the right MD5, atomically."""
     target = folder / name
     try:
         folder.mkdir(parents=True, exist_ok=True)
+        _remove_stale_parts(folder, name)
         # The temporary file sits in the same folder so that the final rename is atomic.
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".part")
     except OSError as err:
@@ -217,7 +246,7 @@ def _download_file(name: str, folder: Path, mirrors: list[str], md5: str) -> Pat
                 f.seek(0)
                 f.truncate()
                 try:
-                    digest = _fetch(url, f, name)
+                    digest = _fetch(url, f, name, deadline)
                 except urllib.error.HTTPError as err:
                     failures.append(f"{url}: HTTP {err.code} {err.reason}")
                     continue
@@ -240,18 +269,29 @@ def _download_file(name: str, folder: Path, mirrors: list[str], md5: str) -> Pat
     return target
 
 
-def _fetch(url: str, f, name: str) -> str:
-    """Stream `url` into the open file `f` with a progress bar; return the MD5 of the bytes."""
+def _fetch(url: str, f, name: str, deadline: float = DEADLINE) -> str:
+    """Stream `url` into the open file `f` with a progress bar; return the MD5 of the bytes.
+
+    Raises TimeoutError when no data comes for TIMEOUT seconds, or when the whole file
+    takes longer than `deadline` seconds.
+    """
     md5 = hashlib.md5()
-    with urllib.request.urlopen(url, timeout=TIMEOUT) as response:
+    stop = time.monotonic() + deadline
+    with urllib.request.urlopen(url, timeout=min(TIMEOUT, deadline)) as response:
         total = int(response.headers.get("Content-Length") or 0) or None
         with tqdm(total=total, unit="B", unit_scale=True, desc=name, leave=False) as bar:
             received = 0
-            while chunk := response.read(1 << 16):
+            # read1: whatever has arrived (up to 64 KiB), so the deadline is checked often
+            while chunk := response.read1(1 << 16):
                 f.write(chunk)
                 md5.update(chunk)
                 bar.update(len(chunk))
                 received += len(chunk)
+                if time.monotonic() > stop:
+                    raise TimeoutError(
+                        f"the download took longer than the deadline of {deadline:g} s "
+                        f"({received:,} bytes received)"
+                    )
     # read(n) returns b"" when the server hangs up early: compare with what it announced.
     if total is not None and received != total:
         raise ConnectionError(f"connection closed after {received} of {total} bytes")
