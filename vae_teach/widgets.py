@@ -16,6 +16,8 @@ import numpy as np
 import torch
 from PIL import Image as PILImage
 
+from vae_teach import _checks
+
 # Display sizes: "presenter" for a projector (bigger images and sliders).
 SIZES = {
     "normal": {"scale": 4, "slider_width": "340px", "description_width": "100px", "dpi": 80},
@@ -88,10 +90,19 @@ def figure_to_png(fig, dpi=80, close=True, tight=True) -> bytes:
     return buffer.getvalue()
 
 
-def slider(description, min, max, value, step, size="normal"):
-    """A horizontal slider (IntSlider if every number is an int, else FloatSlider)."""
-    if not min <= value <= max:
-        raise ValueError(f"value must lie in [min, max] = [{min}, {max}], got {value}")
+def slider(description, min, max, value, step, size="normal", name=None):
+    """A horizontal slider (IntSlider if every number is an int, else FloatSlider).
+
+    `name` is the caller's argument that sets `value` (e.g. "mean"), used in errors;
+    by default the description.
+    """
+    name = name or description
+    low = _checks.real(min, f"the minimum of {name}")
+    high = _checks.real(max, f"the maximum of {name}")
+    _checks.positive(step, f"the step of {name}")
+    if not low <= high:
+        raise ValueError(f"the range of {name} must have min ≤ max, got [{min}, {max}]")
+    _checks.real(value, name, low=low, high=high)
     sz = _size(size)
     kwargs = dict(
         description=description,
@@ -194,8 +205,9 @@ class DenoisingExplorer(Widget):
             style={"description_width": sz["description_width"]},
             layout=ipywidgets.Layout(width=sz["slider_width"]),
         )
-        self.level_slider = slider("noise level", 0.0, 1.0, float(level), 0.05, size)
-        self.index_slider = slider("digit #", 0, len(images) - 1, int(index), 1, size)
+        self.level_slider = slider("noise level", 0.0, 1.0, level, 0.05, size, name="level")
+        _checks.integer(index, "index")
+        self.index_slider = slider("digit #", 0, len(images) - 1, int(index), 1, size, name="index")
         self.panels = [image_widget(size) for _ in self.TITLES]
         self.captions = [ipywidgets.Label(title) for title in self.TITLES]
         columns = [ipywidgets.VBox([c, p]) for c, p in zip(self.captions, self.panels, strict=True)]
@@ -271,8 +283,20 @@ class ELBOLab(Widget):
         m, S = lg.posterior(model, self.x)
         self.posterior_mean, self.posterior_std = m.item(), S.item() ** 0.5
         self.size, self._hold = size, False
-        self.mean_slider = slider("q mean", -3.0, 3.0, mean, 0.01, size)
-        self.std_slider = slider("q std", 0.05, 2.0, std, 0.01, size)
+        # the sliders cover ±3 and 0.05..2, widened if needed to reach the true posterior, so
+        # that the button "q = true posterior" gives a gap of exactly 0
+        mean_range = (
+            min(-3.0, math.floor(self.posterior_mean - 0.5)),
+            max(3.0, math.ceil(self.posterior_mean + 0.5)),
+        )
+        std_range = (min(0.05, self.posterior_std / 2), max(2.0, 1.5 * self.posterior_std))
+        self.mean_slider = slider("q mean", *mean_range, mean, 0.01, size, name="mean")
+        self.std_slider = slider("q std", *std_range, std, 0.01, size, name="std")
+        # the plot shows the prior's ±3.5 and the posterior's ±4 standard deviations
+        self.z_range = (
+            min(self.Z_RANGE[0], self.posterior_mean - 4 * self.posterior_std),
+            max(self.Z_RANGE[1], self.posterior_mean + 4 * self.posterior_std),
+        )
         self.button = ipywidgets.Button(description="q = true posterior")
         self.button.on_click(lambda _: self.set(self.posterior_mean, self.posterior_std))
         self.image = image_widget(size)
@@ -317,7 +341,7 @@ class ELBOLab(Widget):
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
 
-        self._z = np.linspace(*self.Z_RANGE, 400)
+        self._z = np.linspace(*self.z_range, 400)
         fig = Figure(figsize=(8.0, 3.0), dpi=SIZES[self.size]["dpi"])
         canvas = FigureCanvasAgg(fig)
         ax_q, ax_bars = fig.subplots(1, 2, gridspec_kw={"width_ratios": [3, 2]})
@@ -326,7 +350,7 @@ class ELBOLab(Widget):
         ax_q.plot(self._z, posterior, color="k", lw=2, label="true posterior p(z|x)")
         (self._q_line,) = ax_q.plot(self._z, posterior, color="tab:orange", lw=2, animated=True)
         ax_q.plot([], [], color="tab:orange", lw=2, label="q(z)")  # legend entry only
-        ax_q.set(xlim=self.Z_RANGE, ylim=(0, 1.6 * posterior.max()), xlabel="z")
+        ax_q.set(xlim=self.z_range, ylim=(0, 1.6 * posterior.max()), xlabel="z")
         ax_q.set_yticks([])
         # the legend sits above the panel, where the moving q never covers it
         ax_q.legend(loc="lower left", bbox_to_anchor=(0, 1), ncol=3, fontsize=8, frameon=False)
@@ -418,17 +442,18 @@ class EstimatorHistograms(Widget):
         n: number of draws of ε.
         seed: seed of the draws.
         size: "normal" or "presenter".
+        mu, std, k: where the sliders start.
     """
 
-    def __init__(self, n=100_000, seed=0, size="normal"):
+    def __init__(self, n=100_000, seed=0, size="normal", mu=1.0, std=1.0, k=0.0):
         sz = _size(size)
         self.size = size
         # fixed draws ε ~ N(0, 1): (n, 1), float64 so that digests are stable
         gen = torch.Generator().manual_seed(seed)
         self.eps = torch.randn(n, 1, generator=gen, dtype=torch.float64)
-        self.mu = slider("μ (mean)", -3.0, 3.0, 1.0, 0.1, size)
-        self.sigma = slider("σ (std)", 0.2, 3.0, 1.0, 0.1, size)
-        self.k = slider("k (f = (z−k)²)", -4.0, 4.0, 0.0, 0.5, size)
+        self.mu = slider("μ (mean)", -3.0, 3.0, mu, 0.1, size)
+        self.sigma = slider("σ (std)", 0.2, 3.0, std, 0.1, size)
+        self.k = slider("k (f = (z−k)²)", -4.0, 4.0, k, 0.5, size)
         self.image = ipywidgets.Image(format="png")
         self.dpi = sz["dpi"]
         for s in (self.mu, self.sigma, self.k):
