@@ -363,6 +363,7 @@ def test_exit_loops_and_floods_of_printing_still_get_a_verdict(capsys, monkeypat
             print("line", i)
         return gaussian_kl(mu, logvar)
 
+    monkeypatch.setattr(checkers, "TIME_LIMIT", 60.0)  # printing 100,000 lines takes a while
     capsys.readouterr()
     assert checkers.check_gaussian_kl(chatty).status == "right"
     shown = capsys.readouterr().out
@@ -410,3 +411,101 @@ def test_save_pretrained_is_atomic_and_converts_numpy_meta(tmp_path, monkeypatch
     with pytest.raises(TypeError, match=r"meta\['bad'\] must hold only numbers"):
         pretrained.save_pretrained(small_vae(), "other", folder=tmp_path, bad=object())
     assert not (tmp_path / "other.pt").exists()
+
+
+# --- widgets, the linear-Gaussian lab, plots, disentanglement ----------------------------------
+
+
+@pytest.mark.parametrize(
+    "W, b, sigma",
+    [
+        ([[3.0], [-2.5]], [8.0, -6.0], 0.3),
+        ([[0.2], [0.1]], [0.0, 0.0], 0.05),
+        ([[40.0]], [0.0], 1.0),
+    ],
+)
+def test_elbolab_q_equals_posterior_reaches_a_gap_of_zero(W, b, sigma):
+    from vae_teach.linear_gaussian import LinearGaussian
+    from vae_teach.widgets import ELBOLab
+
+    model = LinearGaussian(W, b, sigma)
+    x = torch.as_tensor(b, dtype=torch.float64) + 4.0 * torch.as_tensor(W)[:, 0]
+    lab = ELBOLab(model, x)
+    lab.button.click()
+    values = lab.values()
+    assert abs(values["gap"]) < 1e-9
+    assert values["elbo"] == pytest.approx(values["log_px"], abs=1e-9)
+
+
+def test_slider_errors_name_the_argument_and_refuse_step_zero():
+    from vae_teach.linear_gaussian import LinearGaussian
+    from vae_teach.widgets import ELBOLab, slider
+
+    model = LinearGaussian([[1.0], [0.5]], [0.0, 0.0], 0.8)
+    x = torch.tensor([0.5, 0.2], dtype=torch.float64)
+    with pytest.raises(ValueError, match=r"mean must lie in \[-3.0, 3.0\], got 7.0"):
+        ELBOLab(model, x, mean=7.0)
+    with pytest.raises(ValueError, match=r"std must lie in"):
+        ELBOLab(model, x, std=0.0)
+    lab = ELBOLab(model, x)
+    with pytest.raises(ValueError, match="mean must lie in"):
+        lab.set(mean=100.0)
+    with pytest.raises(ValueError, match="the step of q mean must lie in"):
+        slider("q mean", -1.0, 1.0, 0.0, 0)
+    with pytest.raises(ValueError, match="the step of level must"):
+        slider("noise level", 0.0, 1.0, 0.5, 0.0, name="level")
+    with pytest.raises(ValueError, match="level must lie in"):
+        slider("noise level", 0.0, 1.0, 1.5, 0.05, name="level")
+
+
+def test_decoder_sliders_refuse_step_zero_and_collapsed_codes_say_so():
+    from vae_teach.explorer import DecoderSliders, LatentExplorer
+
+    model = small_ae()
+    with pytest.raises(ValueError, match="step must lie in"):
+        DecoderSliders(model, step=0)
+    collapsed = np.ones((50, 2))
+    with pytest.raises(ValueError, match=r"the codes have collapsed.*pass z_range=\(low, high\)"):
+        LatentExplorer(model, codes=collapsed)
+    explorer = LatentExplorer(model, codes=collapsed, z_range=(-1.0, 3.0))
+    assert explorer.z_range == (-1.0, 3.0)
+
+
+def test_linear_gaussian_refuses_infinite_sigma_and_nan_weights():
+    from vae_teach.linear_gaussian import LinearGaussian
+
+    for sigma in (math.inf, math.nan, 0.0, True):
+        with pytest.raises(ValueError, match="sigma must be a finite number > 0"):
+            LinearGaussian([[1.0]], [0.0], sigma)
+    with pytest.raises(ValueError, match="W must hold finite numbers"):
+        LinearGaussian([[math.nan], [1.0]], [0.0, 0.0], 1.0)
+    with pytest.raises(ValueError, match="b must hold finite numbers"):
+        LinearGaussian([[1.0]], [math.inf], 1.0)
+    assert LinearGaussian([[1.0]], [0.0], np.float32(0.5)).sigma == 0.5
+
+
+def test_show_images_and_tile_images_refuse_nrow_zero():
+    from vae_teach.plots import show_images
+    from vae_teach.widgets import tile_images
+
+    images = torch.rand(4, 1, 5, 5)
+    for nrow in (0, -2, 2.5):
+        with pytest.raises(ValueError, match="nrow must be an int"):
+            show_images(images, nrow=nrow)
+        with pytest.raises(ValueError, match="nrow must be an int"):
+            tile_images(images, nrow=nrow)
+
+
+def test_mig_and_linear_beta_refuse_what_used_to_pass():
+    from vae_teach.disentanglement import linear_beta, mig
+
+    factors = np.repeat(np.arange(4), 25)[:, None]
+    codes = np.random.default_rng(0).normal(size=(100, 3))
+    codes[5, 1] = np.nan
+    with pytest.raises(ValueError, match="codes must be finite"):
+        mig(codes, factors)
+    with pytest.raises(ValueError, match="epoch must be an int ≥ 0, got -1"):
+        linear_beta(-1, 10)
+    with pytest.raises(ValueError, match="beta_max must be a finite number"):
+        linear_beta(3, 10, beta_max=math.inf)
+    assert linear_beta(np.int64(5), 10) == 0.5

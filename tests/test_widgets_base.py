@@ -55,8 +55,11 @@ def test_slider_types_and_sizes():
     assert isinstance(n, ipywidgets.IntSlider)
     assert n.layout.width == widgets.SIZES["presenter"]["slider_width"]
     assert widgets.SIZES["presenter"]["scale"] > widgets.SIZES["normal"]["scale"]
-    with pytest.raises(ValueError, match="value"):
+    # the error names the slider, or the caller's argument when given
+    with pytest.raises(ValueError, match=r"z must lie in \[0.0, 1.0\], got 2.0"):
         widgets.slider("z", 0.0, 1.0, 2.0, 0.1)
+    with pytest.raises(ValueError, match=r"mean must lie in"):
+        widgets.slider("q mean", 0.0, 1.0, 2.0, 0.1, name="mean")
     with pytest.raises(ValueError, match="size"):
         widgets.slider("z", 0.0, 1.0, 0.5, 0.1, size="huge")
 

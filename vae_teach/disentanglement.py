@@ -16,6 +16,8 @@ from typing import NamedTuple
 import numpy as np
 import torch
 
+from vae_teach import _checks
+
 # --- mutual information gap ---
 
 
@@ -113,6 +115,8 @@ def mig(codes, factors, bins: int = 20) -> MIGResult:
     codes = _as_2d(codes, "codes")
     if codes.shape[1] < 2:
         raise ValueError(f"codes must have at least 2 columns for a gap, got {codes.shape[1]}")
+    if not np.isfinite(codes).all():
+        raise ValueError("codes must be finite, got NaN or inf (a diverged encoder?)")
     mi = mutual_info_matrix(codes, factors, bins)
     factors = _as_2d(factors, "factors")
     entropy = np.array([discrete_entropy(v) for v in factors.T])
@@ -167,6 +171,8 @@ def linear_beta(epoch: int, warmup_epochs: int, beta_max: float = 1.0) -> float:
     """
     if isinstance(warmup_epochs, bool) or not isinstance(warmup_epochs, int) or warmup_epochs < 1:
         raise ValueError(f"warmup_epochs must be a positive int, got {warmup_epochs!r}")
+    _checks.integer(epoch, "epoch", minimum=0)
+    _checks.non_negative(beta_max, "beta_max")
     # β = β_max · min(1, epoch / warmup)
     return beta_max * min(1.0, epoch / warmup_epochs)
 

@@ -31,6 +31,7 @@ from matplotlib import patheffects
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from vae_teach import _checks
 from vae_teach.widgets import Widget
 
 # Pixel sizes of the two layouts: "presenter" is for a projector at the back of a room.
@@ -235,6 +236,7 @@ class DecoderSliders(Widget):
         low, high = (float(v) for v in z_range)
         if not (np.isfinite(low) and np.isfinite(high) and low < high):
             raise ValueError(f"z_range must be two finite numbers low < high, got {z_range}")
+        step = _checks.positive(step, "step")
         self.model, self.dims, self.z_range, self.latent_dim = model, dims, (low, high), latent_dim
         self._z = np.zeros(latent_dim, dtype=np.float32)
         if base_z is not None:
@@ -606,6 +608,13 @@ class LatentExplorer(DecoderSliders):
             if not self.is_vae and codes is not None:
                 # the middle 99 % of the codes, widened by 10 %, the same for both axes
                 low, high = np.percentile(codes, [0.5, 99.5])
+                if high - low < 1e-6:
+                    raise ValueError(
+                        f"the codes have collapsed: nearly all of the {len(codes)} codes lie "
+                        f"within [{low:.4g}, {high:.4g}], so they give no range for the sliders "
+                        "and the map. The autoencoder probably did not train (check its loss); "
+                        "to explore it anyway, pass z_range=(low, high)."
+                    )
                 pad = 0.1 * (high - low)
                 z_range = (float(low - pad), float(high + pad))
         super().__init__(model, dims=(0, 1), z_range=z_range, size=size)

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import torch
 
+from vae_teach import _checks
 from vae_teach.kl import gaussian_kl_full_between
 
 LOG_2PI = math.log(2.0 * math.pi)
@@ -67,12 +68,17 @@ class LinearGaussian:
             raise ValueError(f"W must have shape (D, d), got {tuple(W.shape)}")
         if b.shape != (W.shape[0],):
             raise ValueError(f"b must have shape ({W.shape[0]},) to match W, got {tuple(b.shape)}")
-        if not float(self.sigma) > 0:
-            raise ValueError(f"sigma must be > 0, got {self.sigma!r}")
+        for value, name in [(W, "W"), (b, "b")]:
+            if not bool(torch.isfinite(value).all()):
+                raise ValueError(f"{name} must hold finite numbers, got NaN or inf in {name}")
+        try:
+            sigma = _checks.positive(self.sigma, "sigma")
+        except (TypeError, ValueError) as err:
+            raise ValueError(f"sigma must be a finite number > 0, got {self.sigma!r}") from err
         # frozen dataclass: store the converted values through object.__setattr__
         object.__setattr__(self, "W", W)
         object.__setattr__(self, "b", b)
-        object.__setattr__(self, "sigma", float(self.sigma))
+        object.__setattr__(self, "sigma", sigma)
 
     @property
     def latent_dim(self) -> int:

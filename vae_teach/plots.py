@@ -12,6 +12,8 @@ import numpy as np
 import torch
 from matplotlib.ticker import MaxNLocator
 
+from vae_teach import _checks
+
 
 def to_numpy_images(images) -> np.ndarray:
     """(N, C, H, W), (N, H, W) or (N, H·W) tensor/array -> (N, H, W) or (N, H, W, 3) array."""
@@ -46,6 +48,8 @@ def show_images(images, nrow=8, titles=None, scale=1.0):
         titles: optional list of N strings.
         scale: figure size multiplier (1.0 gives about 1 inch per image).
     """
+    nrow = _checks.positive_int(nrow, "nrow")
+    _checks.positive(scale, "scale")
     images = to_numpy_images(images)
     n = len(images)
     if titles is not None and len(titles) != n:

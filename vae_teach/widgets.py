@@ -40,6 +40,8 @@ def to_numpy(image) -> np.ndarray:
 
 def tile_images(images, nrow=8, pad=1) -> np.ndarray:
     """N images (N, H, W) or (N, 1, H, W) in [0, 1] -> one grid image (H', W'), padded."""
+    nrow = _checks.positive_int(nrow, "nrow")
+    pad = _checks.integer(pad, "pad", minimum=0)
     images = to_numpy(images)
     if images.ndim == 4 and images.shape[1] == 1:
         images = images[:, 0]
@@ -321,6 +323,9 @@ class ELBOLab(Widget):
 
     def set(self, mean=None, std=None) -> None:
         """Move the sliders (either or both) and redraw once."""
+        for value, name, s in [(mean, "mean", self.mean_slider), (std, "std", self.std_slider)]:
+            if value is not None:
+                _checks.real(value, name, low=s.min, high=s.max)
         self._hold = True
         try:
             if mean is not None:
