@@ -333,6 +333,12 @@ def test_complex_sparse_and_meta_answers_get_a_verdict():
     assert check(lambda m, v: gaussian_kl(m, v).to_sparse()).status == "right"
     verdict = check(lambda m, v: torch.empty(len(m), device="meta"))
     assert verdict.status == "wrong" and "meta" in verdict.message
+    # the statistical checker of 02 too
+    salt = checkers.check_salt_and_pepper
+    verdict = salt(lambda x, fraction: torch.empty(x.shape, device="meta"))
+    assert verdict.status == "wrong" and "meta" in verdict.message
+    verdict = salt(lambda x, fraction: x + 5j)
+    assert verdict.status == "wrong" and "complex" in verdict.message
 
 
 def test_exit_loops_and_floods_of_printing_still_get_a_verdict(capsys, monkeypatch):

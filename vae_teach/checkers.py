@@ -493,6 +493,11 @@ def check_salt_and_pepper(student_fn) -> Verdict:
                 "wrong",
                 f"{where}expected a tensor of shape {tuple(grey.shape)}, got {got}",
             )
+        if x_tilde.layout != torch.strided:  # sparse: look at its values all the same
+            x_tilde = x_tilde.to_dense()
+        if x_tilde.is_meta or x_tilde.is_complex():
+            kind = "on the 'meta' device, which holds no values" if x_tilde.is_meta else "complex"
+            return Verdict("wrong", f"{where}expected real pixel values, got a tensor {kind}")
         changed = x_tilde != grey  # (B, 1, 28, 28) bool
         share = changed.float().mean().item()
         if fraction == 0:
