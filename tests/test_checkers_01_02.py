@@ -92,6 +92,21 @@ def test_stub_and_errors_are_wrong_not_raised():
     assert check_reconstruction_loss(None).status == "wrong"
 
 
+def test_swapped_arguments_and_logits_on_pixels_are_named():
+    def swapped(x, x_hat):
+        x, x_hat = x.flatten(1), x_hat.flatten(1)
+        return -(x_hat * x.log() + (1 - x_hat) * (1 - x).log()).sum(1).mean()
+
+    def logits_on_pixels(x, x_hat):
+        loss = F.binary_cross_entropy_with_logits(x_hat, x, reduction="sum")
+        return loss / len(x)
+
+    verdict = check_reconstruction_loss(swapped)
+    assert verdict.status == "wrong" and "swapped" in verdict.message, verdict
+    verdict = check_reconstruction_loss(logits_on_pixels)
+    assert verdict.status == "wrong" and "already a probability" in verdict.message, verdict
+
+
 # --- 02: salt_and_pepper(x, fraction) ---
 
 
@@ -156,14 +171,19 @@ def test_wrong_salt_and_pepper_is_wrong():
     def flat(x, fraction):
         return bernoulli_salt_and_pepper(x, fraction).reshape(len(x), -1)
 
+    def coin_from_the_pixel(x, fraction):
+        # the chosen pixels drawn from Bernoulli(x): a fair coin only where x = 0.5
+        return torch.where(torch.rand(x.shape) < fraction, torch.bernoulli(x), x)
+
     messages = {}
-    for solution in (uniform_values, salt_only, unchanged, gaussian, flat):
+    for solution in (uniform_values, salt_only, unchanged, gaussian, flat, coin_from_the_pixel):
         verdict = check_salt_and_pepper(solution)
         assert verdict.status == "wrong", solution.__name__
         messages[solution.__name__] = verdict.message
     assert "0 (pepper) or 1 (salt)" in messages["uniform_values"]
     assert "coin" in messages["salt_only"]
     assert "shape" in messages["flat"]
+    assert "fair coin" in messages["coin_from_the_pixel"]
     assert "no pixel changed" in messages["unchanged"]
 
 

@@ -442,6 +442,25 @@ def check_reconstruction_loss(student_fn) -> Verdict:
         for hint, value in near.items():
             if compare(student, value, rtol=1e-4, name="the loss").status == "right":
                 return Verdict("close", where + hint)
+        # two known slips, each named: the arguments swapped, and the logits formula fed pixels
+        flat_x, flat_x_hat = x.reshape(len(x), -1), x_hat.reshape(len(x), -1)
+        # swapped: −Σ [x̂ log x + (1 − x̂) log(1 − x)], per example, batch mean
+        swapped = -(flat_x_hat * flat_x.log() + (1 - flat_x_hat) * (1 - flat_x).log()).sum(1)
+        # BCE-with-logits applied to x̂ as if it were logits: sigmoid(x̂) is not x̂
+        on_pixels = torch.nn.functional.binary_cross_entropy_with_logits(
+            flat_x_hat, flat_x, reduction="none"
+        ).sum(1)
+        slips = {
+            "the two arguments are swapped: the target x goes outside the logarithms, "
+            "−[x log x̂ + (1 − x) log(1 − x̂)], and the model's x̂ inside them.": swapped,
+            "that is binary_cross_entropy_with_logits applied to x_hat, which is already a "
+            "probability: it takes a sigmoid of x_hat a second time. Use the probabilities "
+            "directly (−[x log x̂ + (1 − x) log(1 − x̂)]) or F.binary_cross_entropy.": on_pixels,
+        }
+        for hint, per_example in slips.items():
+            for value in (per_example.mean(), per_example.mean() / pixels):
+                if compare(student, value, rtol=1e-4).status == "right":
+                    return Verdict("wrong", where + hint)
         # x̂ − x squared: a fine loss, but not the one the model is trained with
         squared = (x_hat - x).pow(2).reshape(len(x), -1)
         for value in (squared.sum(1).mean(), squared.mean()):
@@ -471,14 +490,17 @@ def check_salt_and_pepper(student_fn) -> Verdict:
     """Check `salt_and_pepper(x, fraction)` by the statistics of what it changes.
 
     Random functions cannot be compared number by number, so the check measures, on a batch
-    of grey images (every pixel 0.5, so every overwritten pixel shows): the share of pixels
-    changed (should be `fraction`, ± 0.01), the values written (only 0 and 1), the share of
-    salt among them (½ ± 0.05), that different images get different pixels, that fraction 0
-    changes nothing, and that x itself is left unchanged.
+    of grey images (every pixel 0.2 or 0.8, never 0 or 1, so every overwritten pixel shows):
+    the share of pixels changed (should be `fraction`, ± 0.01), the values written (only 0
+    and 1), the share of salt among them (½ ± 0.05, on dark and on bright pixels alike: a
+    fair coin, not Bernoulli(x)), that different images get different pixels, that fraction
+    0 changes nothing, and that x itself is left unchanged.
     """
     if not callable(student_fn):
         return Verdict("wrong", f"expected a function, got {type(student_fn).__name__}")
-    grey = torch.full((64, 1, 28, 28), 0.5)
+    # half the pixels 0.2, half 0.8, in a fixed random pattern: (64, 1, 28, 28)
+    pattern = torch.rand((64, 1, 28, 28), generator=torch.Generator().manual_seed(202)) < 0.5
+    grey = torch.where(pattern, 0.8, 0.2)
     verdicts = []
     for i, fraction in enumerate([0.0, 0.1, 0.3, 0.6]):
         where = f"with fraction={fraction}: "
@@ -517,6 +539,17 @@ def check_salt_and_pepper(student_fn) -> Verdict:
         if salt in (0.0, 1.0):
             name = "salt (1)" if salt == 1 else "pepper (0)"
             return Verdict("wrong", f"{where}every changed pixel is {name}; flip a fair coin")
+        # the coin must not look at the pixel: salt as often on dark pixels as on bright ones
+        bright = pattern[changed]
+        salt_dark = (values[~bright] == 1).float().mean().item()
+        salt_bright = (values[bright] == 1).float().mean().item()
+        if abs(salt_bright - salt_dark) > 0.2:
+            return Verdict(
+                "wrong",
+                f"{where}{salt_bright:.0%} of the changed bright pixels (0.8) became salt but "
+                f"{salt_dark:.0%} of the dark ones (0.2): the coin depends on the pixel's value "
+                "(Bernoulli(x)?); salt or pepper must be a fair coin, whatever the pixel was",
+            )
         if torch.all(changed == changed[:1]):
             verdicts.append(
                 Verdict(

@@ -98,6 +98,21 @@ def learning_rate(step: int, total_steps: int, lr: float, schedule: str = "const
     return lr * 0.5 * (1 + math.cos(math.pi * t))
 
 
+def train_step(model, optimizer, x, target=None):
+    """One optimiser step on one minibatch; returns the batch's loss terms (taught in 01).
+
+    Args:
+        model: a module with `loss(x, target=None) -> dict` of batch-mean scalars ("loss", …).
+        optimizer: a torch optimiser over the model's parameters.
+        x: (B, ...) minibatch; target: the clean images (denoising, 02), or None.
+    """
+    terms = model.loss(x, target)  # batch means, e.g. {"loss": ..., "recon": ...}
+    optimizer.zero_grad(set_to_none=True)  # forget the previous step's gradients
+    terms["loss"].backward()  # d loss / d every parameter (θ and φ)
+    optimizer.step()  # move every parameter a small step against its gradient
+    return terms
+
+
 @torch.no_grad()
 def evaluate(model, x, corrupt=None, seed=0, batch_size=EVAL_BATCH_SIZE) -> dict:
     """Mean of each loss term over a whole data set, in large batches without gradients.
@@ -190,8 +205,10 @@ def fit(
         for i in range(n_batches):
             xb = x_epoch[order[i * batch_size : (i + 1) * batch_size]]
             inputs = xb if corrupt is None else corrupt(xb, generator)
+            for group in optimizer.param_groups:
+                group["lr"] = learning_rate(step, total_steps, lr, schedule)
             try:
-                terms = model.loss(inputs, None if corrupt is None else xb)
+                terms = train_step(model, optimizer, inputs, None if corrupt is None else xb)
             except ValueError as err:
                 # huge or NaN weights give inf or NaN decoder outputs, which the likelihood
                 # refuses; the data itself was checked to be finite before the first step
@@ -200,11 +217,6 @@ def fit(
                 raise _diverged(epoch, lr, f"the model's outputs blew up ({err})") from err
             if not torch.isfinite(terms["loss"]):
                 raise _diverged(epoch, lr, f"the loss became {terms['loss'].item()}")
-            optimizer.zero_grad(set_to_none=True)
-            terms["loss"].backward()
-            for group in optimizer.param_groups:
-                group["lr"] = learning_rate(step, total_steps, lr, schedule)
-            optimizer.step()
             step += 1
             for key, value in terms.items():
                 # batch means -> sums over examples
