@@ -515,3 +515,24 @@ def test_mig_and_linear_beta_refuse_what_used_to_pass():
     with pytest.raises(ValueError, match="beta_max must be a finite number"):
         linear_beta(3, 10, beta_max=math.inf)
     assert linear_beta(np.int64(5), 10) == 0.5
+
+
+def test_an_alarm_set_before_a_check_is_put_back():
+    import signal
+
+    if not hasattr(signal, "setitimer"):
+        pytest.skip("no SIGALRM on this platform")
+
+    def handler(signum, frame):
+        pass
+
+    previous = signal.signal(signal.SIGALRM, handler)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 30.0)  # e.g. a test runner's own timeout
+        assert checkers.check_gaussian_kl(gaussian_kl).status == "right"
+        remaining, _ = signal.getitimer(signal.ITIMER_REAL)
+        assert 20.0 < remaining <= 30.0
+        assert signal.getsignal(signal.SIGALRM) is handler
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)

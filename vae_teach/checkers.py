@@ -13,6 +13,7 @@ import inspect
 import io
 import signal
 import threading
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -102,12 +103,16 @@ def _call_with_time_limit(fn, args, kwargs, time_limit):
             raise _TookTooLong
 
         previous = signal.signal(signal.SIGALRM, on_alarm)
-        signal.setitimer(signal.ITIMER_REAL, time_limit)
+        # an alarm already set (e.g. by a test runner's timeout) is put back afterwards
+        outer, _ = signal.setitimer(signal.ITIMER_REAL, time_limit)
+        start = time.monotonic()
         try:
             return fn(*args, **kwargs)
         finally:
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, previous)
+            if outer > 0:
+                signal.setitimer(signal.ITIMER_REAL, max(1e-3, outer - (time.monotonic() - start)))
     result = {}
 
     def target():
