@@ -642,3 +642,22 @@ def test_mirrors_given_as_a_string_is_refused(isolated):
         data.download_mnist("test", mirrors=[None])
     with pytest.raises(ValueError, match="deadline must"):
         data.download_mnist("test", deadline=0)
+
+
+def test_binarized_mnist_is_one_fixed_bernoulli_draw(isolated, small_mnist):
+    """load_binarized_mnist: 0/1 pixels, E[x_bin] = grey level, the same draw for the same seed."""
+    place(isolated / "root", small_mnist["files"])
+    grey, labels = data.load_mnist("test", root=isolated / "root", download=False, profile="full")
+    x_bin, y = data.load_binarized_mnist("test", root=isolated / "root")
+    again, _ = data.load_binarized_mnist("test", root=isolated / "root")
+    other, _ = data.load_binarized_mnist("test", seed=1, root=isolated / "root")
+    assert x_bin.shape == grey.shape and torch.equal(y, labels)
+    assert set(x_bin.unique().tolist()) <= {0.0, 1.0}
+    assert torch.equal(x_bin, again) and not torch.equal(x_bin, other)
+    # pixels that are 0 or 1 in grey stay so; the ink fraction matches the mean grey level
+    assert torch.equal(x_bin[grey == 0], grey[grey == 0]) and torch.equal(
+        x_bin[grey == 1], grey[grey == 1]
+    )
+    assert abs(x_bin.mean().item() - grey.mean().item()) < 0.05
+    with pytest.raises(TypeError, match="seed"):
+        data.load_binarized_mnist("test", seed=0.5, root=isolated / "root")

@@ -20,9 +20,6 @@ HEADING = re.compile(r"^## (?:(\d+)\. |\S)", re.MULTILINE)
 
 # Notebooks not yet conformed to the rule, with the reason (their owners remove the entry).
 NOT_YET = {
-    "03_elbo.ipynb": "03 not yet conformed (issue 13, helper 13b)",
-    "04_reparameterisation.ipynb": "04 not yet conformed (issue 13, helper 13b)",
-    "05_kl_closed_form.ipynb": "05 not yet conformed (issue 13, helper 13b)",
     "06_vae.ipynb": "06 not yet conformed (issue 13, helper 13b)",
     "07_beta_vae.ipynb": "07 not yet conformed (issue 13)",
 }

@@ -510,3 +510,27 @@ def dynamic_binarize(images: torch.Tensor, generator: torch.Generator | None = N
     _check_unit_images(images)
     # x_bin ~ Bernoulli(x) elementwise, so E[x_bin] = x
     return torch.bernoulli(images, generator=generator)
+
+
+# Seed of the one fixed binarisation of a split on which every log p(x) in the notebooks and
+# in the shipped weights' metadata is estimated (03, 06, scripts/train_weights.py).
+BINARIZATION_SEED = 0
+
+
+def load_binarized_mnist(split: str = "test", seed: int = BINARIZATION_SEED, root=None):
+    """A split of MNIST binarised once, reproducibly: x_bin ~ Bernoulli(x), seeded.
+
+    The same `seed` gives the same binary digits on every computer (torch's CPU generator),
+    so log p(x) estimated on them can be compared between runs, notebooks and papers.
+
+    Args:
+        split: "train" or "test" (always in full, whatever the profile).
+        seed: seed of the Bernoulli draws.
+        root: folder to look in first (as for `load_mnist`).
+    Returns:
+        (x_bin, labels): (N, 1, 28, 28) float32 of 0s and 1s, (N,) int64.
+    """
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise TypeError(f"seed must be an int, got {type(seed).__name__}")
+    images, labels = load_mnist(split, root=root, profile="full")
+    return dynamic_binarize(images, torch.Generator().manual_seed(seed)), labels
