@@ -102,6 +102,16 @@ def recipe_settings(name) -> dict:
     return dict(settings, seed=SEED, profile="full", n_train=60000, threads=1)
 
 
+def holds_recipe(stored: dict, name) -> bool:
+    """Whether stored training settings match `name`'s recipe: every key stored agrees, and
+    the data keys (binarised or not) are the recipe's. Older files that stored fewer keys
+    (no batch_size, lr) still count as current if what they did store agrees."""
+    recipe = recipe_settings(name)
+    data_keys = ("train_data", "test_data", "corrupt")
+    same_data = all(stored.get(k) == recipe.get(k) for k in data_keys if k in recipe)
+    return same_data and all(recipe.get(k) == v for k, v in stored.items())
+
+
 def stored_meta(name, folder):
     """The metadata in the existing `NAME.pt` of `folder`, or None if there is none."""
     path = Path(str(folder)) / f"{name}.pt"
@@ -189,7 +199,7 @@ def main() -> None:
         binary = "transform" in RECIPES[name][1]
         test_x = binary_test_x if binary else grey_test_x
         meta = stored_meta(name, folder)
-        if args.force or meta is None or meta.get("train") != recipe_settings(name):
+        if args.force or meta is None or not holds_recipe(meta.get("train", {}), name):
             meta = train_one(name, train_x, test_x, folder)
         else:
             print(f"{name}: {folder / name}.pt already holds this recipe; not retrained")
