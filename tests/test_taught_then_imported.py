@@ -1,5 +1,5 @@
-"""Taught, then imported: a function a notebook writes out in full must stay identical to the
-package's copy that later notebooks import under the same name."""
+"""Taught, then imported: a function or class a notebook writes out in full must stay
+identical to the package's copy that later notebooks import under the same name."""
 
 import ast
 import importlib
@@ -12,8 +12,9 @@ import pytest
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 
-# notebook -> the package functions it writes out in full ("module.function").
+# notebook -> the package functions and classes it writes out in full ("module.name").
 TAUGHT = {
+    "01_autoencoder.ipynb": ["models.mlp", "models.Autoencoder", "train.train_step"],
     "03_elbo.ipynb": ["likelihoods.bernoulli_log_likelihood"],
     "04_reparameterisation.ipynb": ["elbo.reparameterize"],
     "06_vae.ipynb": ["elbo.elbo"],
@@ -21,7 +22,7 @@ TAUGHT = {
 
 
 def notebook_function_source(notebook: str, name: str) -> str:
-    """The source of `def name(...)` as written in a code cell of the notebook."""
+    """The source of `def name(...)` or `class name` as written in a code cell of the notebook."""
     cells = json.loads((NOTEBOOKS / notebook).read_text())["cells"]
     for cell in cells:
         if cell["cell_type"] != "code":
@@ -36,9 +37,9 @@ def notebook_function_source(notebook: str, name: str) -> str:
         ]
         tree = ast.parse("\n".join(lines))
         for node in tree.body:
-            if isinstance(node, ast.FunctionDef) and node.name == name:
+            if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and node.name == name:
                 return ast.get_source_segment("\n".join(lines), node)
-    raise AssertionError(f"{notebook} has no code cell defining {name}()")
+    raise AssertionError(f"{notebook} has no code cell defining {name}")
 
 
 CASES = [(nb, qualname) for nb, names in TAUGHT.items() for qualname in names]
@@ -59,6 +60,29 @@ def test_the_check_notices_a_difference(tmp_path, monkeypatch):
     monkeypatch.setattr(__import__(__name__), "NOTEBOOKS", tmp_path)
     with pytest.raises(AssertionError):
         test_notebook_copy_matches_package("x.ipynb", "seeding.set_seed")
+
+
+def test_the_check_notices_a_changed_class(tmp_path, monkeypatch):
+    """A class copy with one line changed is caught too."""
+    from vae_teach import models
+
+    source = textwrap.dedent(inspect.getsource(models.Autoencoder))
+    edited = source.replace("x.flatten(1)", "x.reshape(len(x), -1)", 1)
+    assert edited != source
+    (tmp_path / "x.ipynb").write_text(
+        json.dumps({"cells": [{"cell_type": "code", "source": edited}]})
+    )
+    monkeypatch.setattr(__import__(__name__), "NOTEBOOKS", tmp_path)
+    with pytest.raises(AssertionError):
+        test_notebook_copy_matches_package("x.ipynb", "models.Autoencoder")
+
+
+@pytest.mark.parametrize("qualname", TAUGHT["01_autoencoder.ipynb"])
+def test_taught_copies_show_the_maths_only(qualname):
+    """Argument checks live outside what 01 teaches: no raise, no _checks in the copy."""
+    module_name, name = qualname.rsplit(".", 1)
+    source = inspect.getsource(getattr(importlib.import_module(f"vae_teach.{module_name}"), name))
+    assert "raise " not in source and "_checks" not in source
 
 
 def notebook_cell_defining(notebook: str, name: str) -> str:

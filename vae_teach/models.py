@@ -105,7 +105,7 @@ class Autoencoder(nn.Module):
     """Deterministic MLP autoencoder: the code z = f_φ(x), the decoder's logits g_θ(z).
 
     Written out in full in notebook 01 (tests/test_taught_then_imported.py keeps the two
-    copies identical); the argument checks are added after the class, by `_with_checks`.
+    copies identical); the argument checks are added after the class, kept apart from the maths.
 
     Args:
         image_shape: (C, H, W) of the images.
