@@ -27,7 +27,7 @@ from vae_teach import links  # noqa: E402
 
 # One line per notebook, keyed by its two-digit number: what a student learns there.
 SUMMARIES = {
-    "00": "How the collection works: order, data profiles, notation; a first look at MNIST",
+    "00": "What a generative model is for; the order, MNIST, the notation, data profiles",
     "01": "Squeeze digits through a bottleneck; why a plain autoencoder cannot generate",
     "02": "Corrupt the input, reconstruct the clean digit: noise kinds, noise levels",
     "03": "The ELBO derived twice and checked exactly on a linear-Gaussian model; KL's quirks",
