@@ -332,3 +332,33 @@ def test_free_bits_averages_over_the_batch_before_the_floor():
     # KL_j = mean over the batch of ½ μ²: (1.0, 0.0)
     assert free_bits_kl(mu, logvar, 0.5).item() == pytest.approx(1.0 + 0.5)
     # a per-example floor would give (max(.5, 2) + max(.5, 0)) / 2 + 0.5 = 1.75
+
+
+def test_subsampled_outer_average_agrees_with_all_samples_within_its_error():
+    mu, logvar, _ = gaussian_population(1500, rho=0.7, seed=7)
+    g = torch.Generator().manual_seed(1)
+    z = mu + torch.exp(0.5 * logvar) * torch.randn(mu.shape, generator=g, dtype=torch.float64)
+    full = tc_decomposition(mu, logvar, z=z)
+    part = tc_decomposition(mu, logvar, z=z, generator=g, n_samples=300)
+    for key in ("mi", "tc", "dwkl"):
+        assert abs(getattr(part, key) - getattr(full, key)) < 4 * part.se[key] + 1e-9
+    assert part.mi + part.tc + part.dwkl == pytest.approx(part.kl, abs=1e-9)
+
+
+def test_beta_tcvae_loss_weights_only_the_total_correlation():
+    """With β = 1 the β-TCVAE loss is recon + MI + TC + dwKL = recon + the MC KL of the sample."""
+    from vae_teach.models import BetaTCVAE, build_model
+
+    torch.manual_seed(0)
+    model = BetaTCVAE(image_shape=(1, 8, 8), hidden=(16,), latent_dim=3, dataset_size=1000)
+    x = torch.rand(32, 1, 8, 8).round()
+    torch.manual_seed(1)
+    one = model.loss(x)
+    model.beta = 5.0
+    torch.manual_seed(1)
+    five = model.loss(x)
+    # same z (same seed): the losses differ by exactly (β − 1) · TC
+    assert (five["loss"] - one["loss"]).item() == pytest.approx(4 * one["tc"].item(), rel=1e-5)
+    assert one["recon"].item() == pytest.approx(five["recon"].item())
+    rebuilt = build_model(model.config)
+    assert isinstance(rebuilt, BetaTCVAE) and rebuilt.dataset_size == 1000

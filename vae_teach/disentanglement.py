@@ -181,12 +181,17 @@ def linear_beta(epoch: int, warmup_epochs: int, beta_max: float = 1.0) -> float:
 
 
 class TCDecomposition(NamedTuple):
-    """Average KL and its three parts (nats per example): kl = mi + tc + dwkl on the sample."""
+    """Average KL and its three parts (nats per example): kl = mi + tc + dwkl on the sample.
+
+    se: the standard error of each average over the sampled examples (MC noise only: the
+    estimator's bias, if any, is not in it).
+    """
 
     mi: float
     tc: float
     dwkl: float
     kl: float
+    se: dict
 
 
 def gaussian_log_density(z: torch.Tensor, mu: torch.Tensor, logvar: torch.Tensor):
@@ -205,13 +210,13 @@ def _log_weights(m: int, dataset_size: int, estimator: str) -> tuple[float, floa
     return -math.log(n), math.log((n - 1) / (n * (m - 1)))
 
 
-def _log_mixture(log_q, log_q_own, log_w_own: float, log_w_other: float) -> torch.Tensor:
-    """log Σ_m w_im q_im along dim 1, with weight w_own on m = i and w_other elsewhere.
+def _log_mixture(log_q, log_q_own, log_w_own: float, log_w_other: float, dim=-1):
+    """log Σ_m w_im q_im along `dim` (the m axis), with weight w_own on m = i, w_other elsewhere.
 
-    log_q: (I, M, ...) log q(z_i | n_m); log_q_own: (I, ...) log q(z_i | n_i).
+    log_q: log q(z_i | n_m), e.g. (I, M); log_q_own: log q(z_i | n_i), log_q without `dim`.
     """
-    # log Σ_m w_other q_im, then swap the own term's weight: (I, ...)
-    total = torch.logsumexp(log_q, dim=1) + log_w_other
+    # log Σ_m w_other q_im, then swap the own term's weight: log_q without `dim`
+    total = torch.logsumexp(log_q, dim=dim) + log_w_other
     if log_w_own == log_w_other:
         return total
     # + log(1 + (w_own − w_other) q_ii / Σ_m w_other q_im); w_own < w_other here, so log1p(−…)
@@ -225,35 +230,75 @@ def log_aggregate_posterior(
     logvar: torch.Tensor,
     dataset_size: int | None = None,
     estimator: str = "stratified",
+    rows: torch.Tensor | None = None,
     max_elements: int = 2**22,
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """log q̂(z_i) and Σ_j log q̂(z_ij) for each of M samples, q̂ estimated from the M examples.
+    """log q̂(z_s) and Σ_j log q̂(z_sj) for S samples, q̂ estimated from M examples.
 
-    q̂(z_i) = Σ_m w_im q(z_i | n_m) with the scalar weights of `_log_weights`; exact for the
-    aggregate posterior q(z) = (1/N) Σ_n q(z|n) when M = N ("stratified"). Rows of i are
-    taken a chunk at a time so memory stays at `max_elements` numbers, whatever M is.
+    q̂(z) = Σ_m w_m q(z | n_m) with the scalar weights of `_log_weights` (w_own for the
+    sample's own example); exact for the aggregate posterior q(z) = (1/N) Σ_n q(z|n) when
+    M = N ("stratified"). Samples are taken a chunk at a time so memory stays near
+    `max_elements` numbers, whatever M is: no (M, M) matrix is ever built.
 
     Args:
-        z: (M, Z) samples z_i ~ q(z|n_i). mu, logvar: (M, Z) encoder outputs.
+        z: (S, Z) samples, z_s ~ q(z | n_rows[s]). mu, logvar: (M, Z) encoder outputs.
         dataset_size: N (default M). estimator: "stratified" or "mws".
+        rows: (S,) index of each sample's own example in mu (default 0..M−1, S = M).
     Returns:
-        (log_q_joint, log_q_marginals), each (M,); differentiable.
+        (log_q_joint, log_q_marginals), each (S,); differentiable.
     """
-    m = len(mu)
+    m, latent_dim = mu.shape
+    rows = torch.arange(m) if rows is None else rows
     log_w_own, log_w_other = _log_weights(m, m if dataset_size is None else dataset_size, estimator)
-    rows = max(1, max_elements // (m * mu.shape[1]))
+    # log N(z; μ, σ²) = c − ½ z²/σ² + z μ/σ², with c = −½ (log 2π + log σ² + μ²/σ²): (M, Z) each
+    inv_var = torch.exp(-logvar)
+    c = -0.5 * (math.log(2 * math.pi) + logvar + mu**2 * inv_var)
+    chunk = max(1, max_elements // (m * latent_dim))
     joint, marginals = [], []
-    for start in range(0, m, rows):
-        zi = z[start : start + rows]
-        # log q(z_ij | n_m) for pairs (i, m) and dims j: (I, 1, Z) vs (1, M, Z) -> (I, M, Z)
-        log_q = gaussian_log_density(zi[:, None, :], mu[None], logvar[None])
+    for start in range(0, len(z), chunk):
+        zi, own_rows = z[start : start + chunk], rows[start : start + chunk]
+        # log q(z_i | n_m) summed over dims, as matrix products: (I, Z) @ (Z, M) -> (I, M)
+        log_q = c.sum(1) - 0.5 * (zi**2) @ inv_var.T + zi @ (mu * inv_var).T
+        # per dim j, the same terms laid out (Z, I, M) so the sum over m is contiguous
+        zt = zi.T[:, :, None]
+        log_q_j = (
+            c.T[:, None, :]
+            + zt * (mu * inv_var).T[:, None, :]
+            - 0.5 * zt**2 * inv_var.T[:, None, :]
+        )
         # log q(z_ij | n_i), each sample under its own example: (I, Z)
-        own = gaussian_log_density(zi, mu[start : start + rows], logvar[start : start + rows])
+        own = gaussian_log_density(zi, mu[own_rows], logvar[own_rows])
         # log q̂(z_i) = log Σ_m w_im Π_j q(z_ij | n_m): (I,)
-        joint.append(_log_mixture(log_q.sum(dim=2), own.sum(dim=1), log_w_own, log_w_other))
-        # Σ_j log q̂(z_ij) = Σ_j log Σ_m w_im q(z_ij | n_m): (I, Z) -> (I,)
-        marginals.append(_log_mixture(log_q, own, log_w_own, log_w_other).sum(dim=1))
+        joint.append(_log_mixture(log_q, own.sum(1), log_w_own, log_w_other))
+        # Σ_j log q̂(z_ij) = Σ_j log Σ_m w_im q(z_ij | n_m): (Z, I) -> (I,)
+        marginals.append(_log_mixture(log_q_j, own.T, log_w_own, log_w_other).sum(0))
     return torch.cat(joint), torch.cat(marginals)
+
+
+def kl_terms(z, mu, logvar, dataset_size=None, estimator="stratified", rows=None) -> dict:
+    """Per-sample index-code MI, total correlation and dimension-wise KL (nats).
+
+        mi_s = log q(z_s|n_s) − log q̂(z_s),  tc_s = log q̂(z_s) − Σ_j log q̂(z_sj),
+        dwkl_s = Σ_j log q̂(z_sj) − log p(z_s);  mi_s + tc_s + dwkl_s = log q(z_s|n_s) − log p(z_s)
+
+    Args:
+        z: (S, Z) samples, z_s ~ q(z | n_rows[s]). mu, logvar: (M, Z) encoder outputs.
+        dataset_size, estimator, rows: as in `log_aggregate_posterior`.
+    Returns:
+        {"mi", "tc", "dwkl"}: (S,) tensors; differentiable.
+    """
+    rows = torch.arange(len(mu)) if rows is None else rows
+    log_q_joint, log_q_marginals = log_aggregate_posterior(
+        z, mu, logvar, dataset_size, estimator, rows
+    )
+    # log q(z_s | n_s) and log p(z_s) = Σ_j log N(z_sj; 0, 1): (S, Z) -> (S,)
+    log_q_cond = gaussian_log_density(z, mu[rows], logvar[rows]).sum(dim=1)
+    log_p = gaussian_log_density(z, torch.zeros(()), torch.zeros(())).sum(dim=1)
+    return {
+        "mi": log_q_cond - log_q_joint,
+        "tc": log_q_joint - log_q_marginals,
+        "dwkl": log_q_marginals - log_p,
+    }
 
 
 def tc_decomposition(
@@ -263,6 +308,7 @@ def tc_decomposition(
     estimator: str = "stratified",
     z: torch.Tensor | None = None,
     generator: torch.Generator | None = None,
+    n_samples: int | None = None,
 ) -> TCDecomposition:
     """β-TCVAE decomposition of E_n KL(q(z|n) ‖ p(z)) on M examples.
 
@@ -283,7 +329,30 @@ def tc_decomposition(
         dataset_size: N, the size of the data set the examples were drawn from (default M).
         estimator: "stratified" or "mws".
         z: optional (M, Z) samples z_i ~ q(z|n_i); drawn with `generator` when None.
+        n_samples: average the outer expectation over this many examples drawn without
+            replacement (q̂ still uses all M): cheaper, unbiased, with a standard error.
     """
+    m = _check_tc_args(mu, logvar, dataset_size, estimator)
+    n = m if dataset_size is None else int(dataset_size)
+    mu, logvar = mu.detach().double(), logvar.detach().double()
+    if z is None:
+        eps = torch.randn(mu.shape, generator=generator, dtype=torch.float64)
+        # z_i = μ_i + σ_i ε_i: (M, Z)
+        z = mu + torch.exp(0.5 * logvar) * eps
+    elif z.shape != mu.shape:
+        raise ValueError(f"z must have the shape of mu {tuple(mu.shape)}, got {tuple(z.shape)}")
+    rows = torch.arange(m)
+    if n_samples is not None:
+        rows = torch.randperm(m, generator=generator)[
+            : _checks.positive_int(n_samples, "n_samples")
+        ]
+    terms = kl_terms(z.detach().double()[rows], mu, logvar, n, estimator, rows)
+    terms["kl"] = terms["mi"] + terms["tc"] + terms["dwkl"]
+    se = {key: (t.std() / math.sqrt(len(t))).item() for key, t in terms.items()}
+    return TCDecomposition(**{key: t.mean().item() for key, t in terms.items()}, se=se)
+
+
+def _check_tc_args(mu, logvar, dataset_size, estimator) -> int:
     if mu.dim() != 2 or mu.shape != logvar.shape or len(mu) < 2:
         raise ValueError(
             f"mu and logvar must have the same shape (M, Z) with M ≥ 2, got {tuple(mu.shape)} "
@@ -295,48 +364,7 @@ def tc_decomposition(
         raise ValueError(f"dataset_size must be an int ≥ the number of examples {m}, got {n!r}")
     if estimator not in ("stratified", "mws"):
         raise ValueError(f"estimator must be 'stratified' or 'mws', got {estimator!r}")
-    mu, logvar = mu.detach().double(), logvar.detach().double()
-    if z is None:
-        eps = torch.randn(mu.shape, generator=generator, dtype=torch.float64)
-        # z_i = μ_i + σ_i ε_i: (M, Z)
-        z = mu + torch.exp(0.5 * logvar) * eps
-    elif z.shape != mu.shape:
-        raise ValueError(f"z must have the shape of mu {tuple(mu.shape)}, got {tuple(z.shape)}")
-    z = z.detach().double()
-    log_q_joint, log_q_marginals = log_aggregate_posterior(z, mu, logvar, int(n), estimator)
-    # log q(z_i | n_i) = Σ_j log N(z_ij; μ_ij, σ_ij²): (M,)
-    log_q_cond = gaussian_log_density(z, mu, logvar).sum(dim=1)
-    # log p(z_i) = Σ_j log N(z_ij; 0, 1): (M,)
-    log_p = gaussian_log_density(z, torch.zeros(()), torch.zeros(())).sum(dim=1)
-    return TCDecomposition(
-        mi=(log_q_cond - log_q_joint).mean().item(),
-        tc=(log_q_joint - log_q_marginals).mean().item(),
-        dwkl=(log_q_marginals - log_p).mean().item(),
-        kl=(log_q_cond - log_p).mean().item(),
-    )
-
-
-def tcvae_kl_terms(z, mu, logvar, dataset_size: int) -> dict:
-    """Per-example index-code MI, TC and dimension-wise KL of a batch, for a training loss.
-
-    The minibatch-weighted-sampling estimates of Chen et al. (2018), differentiable: the
-    β-TCVAE loss is recon + mi + β·tc + dwkl (their α = γ = 1). Each term is biased by a
-    constant (a multiple of log NM), which moves no gradient.
-
-    Args:
-        z, mu, logvar: (B, Z) samples and encoder outputs. dataset_size: N of the data set.
-    Returns:
-        {"mi", "tc", "dwkl"}: (B,) tensors, nats.
-    """
-    log_q_joint, log_q_marginals = log_aggregate_posterior(z, mu, logvar, dataset_size, "mws")
-    # log q(z_i | x_i) and log p(z_i): (B, Z) -> (B,)
-    log_q_cond = gaussian_log_density(z, mu, logvar).sum(dim=1)
-    log_p = gaussian_log_density(z, torch.zeros(()), torch.zeros(())).sum(dim=1)
-    return {
-        "mi": log_q_cond - log_q_joint,
-        "tc": log_q_joint - log_q_marginals,
-        "dwkl": log_q_marginals - log_p,
-    }
+    return m
 
 
 def total_correlation(z: torch.Tensor, mu: torch.Tensor, logvar: torch.Tensor) -> float:

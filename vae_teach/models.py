@@ -19,7 +19,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from vae_teach import _checks
-from vae_teach.disentanglement import tcvae_kl_terms
+from vae_teach.disentanglement import kl_terms
 from vae_teach.elbo import LIKELIHOODS, elbo, reparameterize
 
 
@@ -337,7 +337,8 @@ class BetaTCVAE(VAE):
     """β-TCVAE (Chen et al. 2018): a VAE whose loss puts the weight β on the total correlation only.
 
     loss = −E_q[log p_θ(x|z)] + MI + β · TC + dimension-wise KL, the three KL terms estimated
-    on the batch by minibatch weighted sampling (`disentanglement.tcvae_kl_terms`).
+    on the batch by minibatch weighted sampling (`disentanglement.kl_terms`; its constant
+    offsets, multiples of log NM, move no gradient).
 
     Args:
         dataset_size: N, the size of the training set (the estimator's weights need it).
@@ -354,8 +355,9 @@ class BetaTCVAE(VAE):
         mu, logvar = self.encode(x)
         z = self.reparameterize(mu, logvar)
         x_hat = self.decode(z).reshape(len(z), -1)
-        terms = elbo(self._target(x, target), x_hat, mu, logvar, 1.0, self.likelihood, self.logvar_x)
-        kl = tcvae_kl_terms(z, mu, logvar, self.dataset_size)
+        target = self._target(x, target)
+        terms = elbo(target, x_hat, mu, logvar, 1.0, self.likelihood, self.logvar_x)
+        kl = kl_terms(z, mu, logvar, self.dataset_size, estimator="mws")
         # loss = −log p_θ(x|z) + MI + β·TC + dimension-wise KL, per example, batch mean
         loss = -terms.recon + kl["mi"] + self.beta * kl["tc"] + kl["dwkl"]
         return {
