@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from vae_teach.checkers import check_free_bits, check_total_correlation
-from vae_teach.disentanglement import free_bits_kl, total_correlation
+from vae_teach.disentanglement import free_bits_kl, kl_per_dimension, total_correlation
 
 # --- free bits ---
 
@@ -104,3 +104,21 @@ def test_tc_mistakes_are_wrong(wrong, hint):
     assert verdict.status == "wrong", verdict.message
     if hint:
         assert hint in verdict.message
+
+
+def test_free_bits_relu_form_is_close_and_says_why():
+    def relu_form(mu, logvar, free_bits):
+        return (kl_per_dimension(mu, logvar) - free_bits).clamp(min=0).sum()
+
+    verdict = check_free_bits(relu_form)
+    assert verdict.status == "close"
+    assert "same gradient" in verdict.message and "Z·λ" in verdict.message
+
+
+def test_free_bits_batch_sum_is_wrong_and_named():
+    def batch_sum(mu, logvar, free_bits):
+        kl = 0.5 * (mu**2 + logvar.exp() - 1 - logvar)
+        return kl.sum(0).clamp(min=free_bits).sum()
+
+    verdict = check_free_bits(batch_sum)
+    assert verdict.status == "wrong" and "batch *mean*" in verdict.message

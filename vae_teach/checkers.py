@@ -336,8 +336,10 @@ def check_function(
         reference_fn: the package's function with the same signature.
         inputs: list of argument tuples (positional) or dicts (keyword arguments).
         rtol, atol, close_rtol: tolerances, as in `compare`.
-        mistakes: optional {hint: wrong_fn}: known mistakes; if the student's output matches
-            wrong_fn's, the hint is added to the message.
+        mistakes: optional {hint: wrong_fn} or {hint: (wrong_fn, status)}: known mistakes; if
+            the student's output matches wrong_fn's, the hint is added to the message, and
+            the verdict becomes `status` when one is given (e.g. "close" for a slip that
+            changes the value but not what training does).
         seed: if given, torch is seeded with it before every call (for random functions).
         name: the function's name in messages (default: reference_fn.__name__).
     """
@@ -376,17 +378,20 @@ def check_function(
         if verdict.status == "right":
             return Verdict("close", f"{where}the output is right, but {in_place_note(changed)}")
         message = where + verdict.message
-        for hint, wrong_fn in (mistakes or {}).items():
+        status = verdict.status
+        for hint, wrong in (mistakes or {}).items():
+            wrong_fn, mistake_status = wrong if isinstance(wrong, tuple) else (wrong, None)
             try:
                 matches = compare(student, call(wrong_fn, args), rtol, atol).status == "right"
             except Exception:  # a mistake that does not apply to this input
                 matches = False
             if matches:
                 message += f" Hint: {hint}"
+                status = mistake_status or status
                 break
         if changed:
             message += " Also: " + in_place_note(changed)
-        return Verdict(verdict.status, message)
+        return Verdict(status, message)
     plural = "s" if len(inputs) != 1 else ""
     return Verdict("right", f"{name} matches the reference on {len(inputs)} test input{plural}")
 
@@ -900,6 +905,15 @@ def check_free_bits(student_fn) -> Verdict:
         ),
         "max, not min: below λ a latent costs λ, above λ its own KL": (
             lambda m, v, lam: kl_per_dimension(m, v).clamp(max=lam).sum()
+        ),
+        "Σ_j relu(KL_j − λ) has the same gradient as Σ_j max(λ, KL_j), so it trains the same "
+        "model, but its value is lower by the constant Z·λ (Z latents): the free-bits loss "
+        "is reported as Σ_j max(λ, KL_j)": (
+            lambda m, v, lam: (kl_per_dimension(m, v) - lam).clamp(min=0).sum(),
+            "close",
+        ),
+        "KL_j is the batch *mean* of KL(q(z_j|x) ‖ N(0, 1)), not the batch sum": (
+            lambda m, v, lam: kl_matrix(m, v).sum(0).clamp(min=lam).sum()
         ),
     }
     return check_function(
