@@ -34,7 +34,7 @@ def apply_variant(notebook, cell_id, old, new):
 def test_exercise_variant_runs(notebook, cell_id, old, new, what):
     nb = apply_variant(notebook, cell_id, old, new)
     client = NotebookClient(
-        nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOKS)}}
+        nb, timeout=900, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOKS)}}
     )
     try:
         client.execute()
