@@ -23,32 +23,44 @@ Each module holds one concept, in the form the notebooks first teach and then im
 | `links` | the repository name and the Binder/Colab links built from it | README |
 """
 
-from vae_teach import (
-    checkers,
-    corruption,
-    data,
-    disentanglement,
-    elbo,
-    estimators,
-    explorer,
-    kl,
-    likelihoods,
-    linear_gaussian,
-    links,
-    models,
-    plots,
-    pretrained,
-    sections,
-    seeding,
-    sprites,
-    train,
-    widgets,
-)
+import importlib
+
 from vae_teach.seeding import set_seed
+
+# Submodules load on first use (`vae_teach.models`, `from vae_teach import plots`), so that
+# `import vae_teach` stays light: no ipywidgets or matplotlib until a widget or plot is used.
+MODULES = (
+    "checkers",
+    "corruption",
+    "data",
+    "disentanglement",
+    "elbo",
+    "estimators",
+    "explorer",
+    "kl",
+    "likelihoods",
+    "linear_gaussian",
+    "links",
+    "models",
+    "plots",
+    "pretrained",
+    "sections",
+    "seeding",
+    "sprites",
+    "train",
+    "widgets",
+)
+
+
+def __getattr__(name: str):
+    if name in MODULES:
+        return importlib.import_module(f"vae_teach.{name}")
+    raise AttributeError(f"module 'vae_teach' has no attribute {name!r}")
+
 
 __version__ = "0.1.0"
 
-__all__ = [
+__all__ = [  # noqa: F822 (the submodules are loaded by __getattr__)
     "checkers",
     "corruption",
     "data",
