@@ -47,3 +47,12 @@ def test_zero_is_a_valid_seed():
 def test_bad_seed_is_a_value_error_naming_it(seed):
     with pytest.raises(ValueError, match="seed must be a non-negative int"):
         set_seed(seed)
+
+
+def test_numpy_integers_are_seeds_and_huge_seeds_are_refused_by_name():
+    import numpy as np
+
+    a = set_seed(np.int64(5)).initial_seed()
+    assert a == set_seed(5).initial_seed() == 5
+    with pytest.raises(ValueError, match="seed must be below 2\\*\\*32"):
+        set_seed(2**40)

@@ -5,6 +5,8 @@ import random
 import numpy as np
 import torch
 
+from vae_teach import _checks
+
 
 def set_seed(seed: int) -> torch.Generator:
     """Seed Python's `random`, NumPy and torch; return a torch generator seeded the same way.
@@ -12,8 +14,9 @@ def set_seed(seed: int) -> torch.Generator:
     Args:
         seed: a non-negative integer.
     """
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise ValueError(f"seed must be a non-negative int, got {seed!r}")
+    seed = _checks.seed(seed)  # a non-negative int (NumPy integers too), or a clear error
+    if seed >= 2**32:
+        raise ValueError(f"seed must be below 2**32 (NumPy's limit), got {seed}")
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)
