@@ -70,7 +70,7 @@ def measure(model, grid) -> dict:
         "kl_per_dim": [round(v, 4) for v in kl_per_dimension(mu, logvar).tolist()],
         "mig": round(result.score, 4),
         "mig_per_factor": [round(v, 4) for v in result.per_factor.tolist()],
-        "tc_exact": {key: round(value, 4) for key, value in parts._asdict().items()},
+        "tc_exact": {key: round(getattr(parts, key), 4) for key in ("mi", "tc", "dwkl", "kl")},
     }
 
 
