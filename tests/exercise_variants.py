@@ -77,4 +77,12 @@ VARIANTS = [
     ("06_vae.ipynb", "7a647c9f", "steps = 300", "steps = 30", "ex. 3: 30 Adam steps per digit"),
     ("06_vae.ipynb", "7a647c9f", "steps = 300", "steps = 1000", "ex. 3: 1000 Adam steps per digit"),
     ("06_vae.ipynb", "c09", "TRAIN = False", "TRAIN = True", "ex. 5: train the 2-D VAE here"),
+    # --- 07 β-VAE
+    (
+        "07_beta_vae.ipynb",
+        "c29",
+        'models[4.0], x[::97], kl=sweep[4.0]["kl_j"]',
+        'models[16.0], x[::97], kl=sweep[16.0]["kl_j"]',
+        "ex. 1: the traversal widget on the β = 16 model",
+    ),
 ]

@@ -19,9 +19,7 @@ NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 HEADING = re.compile(r"^## (?:(\d+)\. |\S)", re.MULTILINE)
 
 # Notebooks not yet conformed to the rule, with the reason (their owners remove the entry).
-NOT_YET = {
-    "07_beta_vae.ipynb": "07 not yet conformed (issue 13)",
-}
+NOT_YET: dict[str, str] = {}
 
 
 def split_sections(cells):

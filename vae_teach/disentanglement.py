@@ -231,7 +231,7 @@ def log_aggregate_posterior(
     dataset_size: int | None = None,
     estimator: str = "stratified",
     rows: torch.Tensor | None = None,
-    max_elements: int = 2**22,
+    max_elements: int = 2**21,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """log q̂(z_s) and Σ_j log q̂(z_sj) for S samples, q̂ estimated from M examples.
 
