@@ -60,26 +60,4 @@ def __getattr__(name: str):
 
 __version__ = "0.1.0"
 
-__all__ = [  # noqa: F822 (the submodules are loaded by __getattr__)
-    "checkers",
-    "corruption",
-    "data",
-    "disentanglement",
-    "elbo",
-    "estimators",
-    "explorer",
-    "kl",
-    "likelihoods",
-    "linear_gaussian",
-    "links",
-    "models",
-    "plots",
-    "pretrained",
-    "sections",
-    "seeding",
-    "set_seed",
-    "sprites",
-    "train",
-    "widgets",
-    "__version__",
-]
+__all__ = [*MODULES, "set_seed", "__version__"]

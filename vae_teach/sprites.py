@@ -91,13 +91,21 @@ def factor_values(levels: dict | None = None, ranges: dict | None = None) -> dic
     }
 
 
-def _check_levels(levels: dict | None) -> dict:
-    counts = dict(LEVELS)
-    if levels is not None:
-        unknown = set(levels) - set(FACTORS)
+def _merge(defaults: dict, given: dict | None, name: str) -> dict:
+    """`defaults` updated with `given`, refusing names that `defaults` does not have."""
+    merged = dict(defaults)
+    if given is not None:
+        unknown = set(given) - set(defaults)
         if unknown:
-            raise ValueError(f"levels has unknown factors {sorted(unknown)}; known: {FACTORS}")
-        counts.update(levels)
+            raise ValueError(
+                f"{name} has unknown factors {sorted(unknown)}; known: {list(defaults)}"
+            )
+        merged.update(given)
+    return merged
+
+
+def _check_levels(levels: dict | None) -> dict:
+    counts = _merge(LEVELS, levels, "levels")
     for name, count in counts.items():
         if isinstance(count, bool) or not isinstance(count, int) or count < 1:
             raise ValueError(f"levels[{name!r}] must be a positive int, got {count!r}")
@@ -107,12 +115,7 @@ def _check_levels(levels: dict | None) -> dict:
 
 
 def _check_ranges(ranges: dict | None) -> dict:
-    merged = dict(RANGES)
-    if ranges is not None:
-        unknown = set(ranges) - set(RANGES)
-        if unknown:
-            raise ValueError(f"ranges has unknown factors {sorted(unknown)}; known: {list(RANGES)}")
-        merged.update(ranges)
+    merged = _merge(RANGES, ranges, "ranges")
     limits = {"scale": (0.0, 1.0), "rotation": (0.0, 2 * np.pi), "pos_x": (0, 1), "pos_y": (0, 1)}
     for name, (low, high) in merged.items():
         lo, hi = limits[name]
