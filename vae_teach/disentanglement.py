@@ -359,9 +359,8 @@ def _check_tc_args(mu, logvar, dataset_size, estimator) -> int:
             f"and {tuple(logvar.shape)}"
         )
     m = len(mu)
-    n = m if dataset_size is None else dataset_size
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < m:
-        raise ValueError(f"dataset_size must be an int ≥ the number of examples {m}, got {n!r}")
+    if dataset_size is not None:  # N ≥ the M examples drawn from it
+        _checks.integer(dataset_size, "dataset_size", minimum=m)
     if estimator not in ("stratified", "mws"):
         raise ValueError(f"estimator must be 'stratified' or 'mws', got {estimator!r}")
     return m
