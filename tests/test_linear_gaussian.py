@@ -85,7 +85,7 @@ def test_kl_full_covariance_and_entropy_match_torch(latent_dim):
     torch.testing.assert_close(lg.kl_full_covariance(mu_q, cov_q, mu_p, cov_p), kl_divergence(q, p))
     torch.testing.assert_close(lg.gaussian_entropy(cov_q), q.entropy())
     z = torch.randn(9, latent_dim, generator=g, dtype=torch.float64)
-    torch.testing.assert_close(lg.gaussian_log_density(z, mu_q, cov_q), q.log_prob(z))
+    torch.testing.assert_close(lg.full_gaussian_log_density(z, mu_q, cov_q), q.log_prob(z))
     standard = MultivariateNormal(
         torch.zeros(latent_dim, dtype=torch.float64), torch.eye(latent_dim, dtype=torch.float64)
     )
@@ -125,7 +125,7 @@ def test_exact_elbo_matches_quadrature_in_1d():
 
         def integrand(z, mu_q=mu_q, cov_q=cov_q):
             zt = torch.tensor([z], dtype=torch.float64)
-            log_q = lg.gaussian_log_density(zt, mu_q, cov_q)
+            log_q = lg.full_gaussian_log_density(zt, mu_q, cov_q)
             return math.exp(log_q.item()) * (lg.log_joint(model, x, zt) - log_q).item()
 
         lo, hi = mu - 12 * math.sqrt(var), mu + 12 * math.sqrt(var)

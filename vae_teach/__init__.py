@@ -4,6 +4,7 @@ Each module holds one concept, in the form the notebooks first teach and then im
 
 | module | concept | taught in |
 | --- | --- | --- |
+| `gaussian` | Gaussian formulas, once: log-densities, KL to N(0, I), log-mean-exp | 03–07 |
 | `data` | MNIST: find, download, verify, load; quick/full profiles; binarisation | 00 |
 | `seeding` | `set_seed` for Python, NumPy and torch | 00 |
 | `corruption` | Gaussian noise, masking, salt-and-pepper | 02 |
@@ -37,6 +38,7 @@ MODULES = (
     "elbo",
     "estimators",
     "explorer",
+    "gaussian",
     "kl",
     "likelihoods",
     "linear_gaussian",

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from vae_teach.elbo import importance_weighted_bound
+
 STATUSES = ("right", "close", "wrong")
 _ICONS = {"right": "✅", "close": "🟡", "wrong": "❌"}
 _COLOURS = {"right": "#1a7f37", "close": "#9a6700", "wrong": "#cf222e"}
@@ -822,20 +824,6 @@ def check_gaussian_kl(student_fn) -> Verdict:
 # --- 06 VAE ---
 
 
-def importance_weighted_bound(log_px_z, log_pz, log_qz):
-    """Reference: the importance-weighted bound from the log terms of K samples z_k ~ q(z|x).
-
-    Args:
-        log_px_z, log_pz, log_qz: (K, B) log p_θ(x|z_k), log p(z_k), log q_φ(z_k|x).
-    Returns:
-        (B,) log (1/K) Σ_k p_θ(x|z_k) p(z_k) / q_φ(z_k|x), in nats.
-    """
-    # log w_k = log p_θ(x|z_k) + log p(z_k) − log q_φ(z_k|x): (K, B)
-    log_w = log_px_z + log_pz - log_qz
-    # log (1/K) Σ_k w_k = logsumexp_k(log w_k) − log K, stable for very negative log w: (B,)
-    return torch.logsumexp(log_w, dim=0) - float(np.log(log_w.shape[0]))
-
-
 def _importance_weighted_inputs():
     """(K, B) float32 log terms of MNIST-like size: log p(x|z) near −150 nats."""
     generator = torch.Generator().manual_seed(6)
@@ -890,10 +878,7 @@ def _free_bits_inputs():
 def check_free_bits(student_fn) -> Verdict:
     """Exercise 07: `student_fn(mu, logvar, free_bits)` returns Σ_j max(λ, mean_b KL_bj)."""
     from vae_teach.disentanglement import free_bits_kl, kl_per_dimension
-
-    def kl_matrix(mu, logvar):
-        # KL_bj = ½ (μ² + σ² − 1 − log σ²): (B, Z)
-        return 0.5 * (mu**2 + logvar.exp() - 1 - logvar)
+    from vae_teach.gaussian import kl_to_standard_normal as kl_matrix
 
     mistakes = {
         "the max goes after averaging over the batch: max(λ, mean_b KL_bj), not "
@@ -940,11 +925,12 @@ def check_total_correlation(student_fn) -> Verdict:
     """Exercise 07: `student_fn(z, mu, logvar)` returns TC with the batch as data set (M = N)."""
     import math
 
-    from vae_teach.disentanglement import gaussian_log_density, total_correlation
+    from vae_teach.disentanglement import total_correlation
+    from vae_teach.gaussian import diagonal_log_density
 
     def tc_with(log_norm_joint, log_norm_marginal):
         def tc(z, mu, logvar):
-            pairs = gaussian_log_density(z[:, None, :], mu[None], logvar[None])
+            pairs = diagonal_log_density(z[:, None, :], mu[None], logvar[None])
             log_qz = torch.logsumexp(pairs.sum(2), dim=1) - log_norm_joint(len(z))
             log_qzj = (torch.logsumexp(pairs, dim=1) - log_norm_marginal(len(z))).sum(1)
             return (log_qz - log_qzj).mean().item()

@@ -17,6 +17,12 @@ import numpy as np
 import torch
 
 from vae_teach import _checks
+from vae_teach.gaussian import (
+    LOG_2PI,
+    diagonal_log_density,
+    kl_to_standard_normal,
+    standard_normal_log_density,
+)
 
 # --- mutual information gap ---
 
@@ -144,7 +150,7 @@ def kl_per_dimension(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
             f"{tuple(logvar.shape)}"
         )
     # KL_j = ½ (μ_j² + σ_j² − 1 − log σ_j²), averaged over the batch: (B, Z) -> (Z,)
-    return (0.5 * (mu**2 + logvar.exp() - 1.0 - logvar)).mean(dim=0)
+    return kl_to_standard_normal(mu, logvar).mean(dim=0)
 
 
 def free_bits_kl(mu: torch.Tensor, logvar: torch.Tensor, free_bits: float) -> torch.Tensor:
@@ -192,12 +198,6 @@ class TCDecomposition(NamedTuple):
     dwkl: float
     kl: float
     se: dict
-
-
-def gaussian_log_density(z: torch.Tensor, mu: torch.Tensor, logvar: torch.Tensor):
-    """log N(z; mu, exp(logvar)) elementwise (broadcasting), no sum."""
-    # log N(z; μ, σ²) = −½ (log 2π + log σ² + (z − μ)² / σ²)
-    return -0.5 * (math.log(2 * math.pi) + logvar + (z - mu) ** 2 * torch.exp(-logvar))
 
 
 def _log_weights(m: int, dataset_size: int, estimator: str) -> tuple[float, float]:
@@ -252,7 +252,7 @@ def log_aggregate_posterior(
     log_w_own, log_w_other = _log_weights(m, m if dataset_size is None else dataset_size, estimator)
     # log N(z; μ, σ²) = c − ½ z²/σ² + z μ/σ², with c = −½ (log 2π + log σ² + μ²/σ²): (M, Z) each
     inv_var = torch.exp(-logvar)
-    c = -0.5 * (math.log(2 * math.pi) + logvar + mu**2 * inv_var)
+    c = -0.5 * (LOG_2PI + logvar + mu**2 * inv_var)
     chunk = max(1, max_elements // (m * latent_dim))
     joint, marginals = [], []
     for start in range(0, len(z), chunk):
@@ -267,7 +267,7 @@ def log_aggregate_posterior(
             - 0.5 * zt**2 * inv_var.T[:, None, :]
         )
         # log q(z_ij | n_i), each sample under its own example: (I, Z)
-        own = gaussian_log_density(zi, mu[own_rows], logvar[own_rows])
+        own = diagonal_log_density(zi, mu[own_rows], logvar[own_rows])
         # log q̂(z_i) = log Σ_m w_im Π_j q(z_ij | n_m): (I,)
         joint.append(_log_mixture(log_q, own.sum(1), log_w_own, log_w_other))
         # Σ_j log q̂(z_ij) = Σ_j log Σ_m w_im q(z_ij | n_m): (Z, I) -> (I,)
@@ -292,8 +292,8 @@ def kl_terms(z, mu, logvar, dataset_size=None, estimator="stratified", rows=None
         z, mu, logvar, dataset_size, estimator, rows
     )
     # log q(z_s | n_s) and log p(z_s) = Σ_j log N(z_sj; 0, 1): (S, Z) -> (S,)
-    log_q_cond = gaussian_log_density(z, mu[rows], logvar[rows]).sum(dim=1)
-    log_p = gaussian_log_density(z, torch.zeros(()), torch.zeros(())).sum(dim=1)
+    log_q_cond = diagonal_log_density(z, mu[rows], logvar[rows]).sum(dim=1)
+    log_p = standard_normal_log_density(z).sum(dim=1)
     return {
         "mi": log_q_cond - log_q_joint,
         "tc": log_q_joint - log_q_marginals,

@@ -7,15 +7,18 @@ with encoder q_φ(z|x) = N(mu, diag exp(logvar)), decoder p_θ(x|z) and prior p(
 Taught in 03 (ELBO), 04 (reparameterisation) and 06 (VAE).
 """
 
-import math
 from typing import NamedTuple
 
 import torch
 
 from vae_teach import _checks
+from vae_teach.gaussian import (
+    diagonal_log_density_of_noise,
+    log_mean_exp,
+    standard_normal_log_density,
+)
 from vae_teach.kl import gaussian_kl
 from vae_teach.likelihoods import (
-    LOG_2PI,
     bernoulli_log_likelihood,
     check_same_shape,
     check_tensor,
@@ -96,6 +99,56 @@ def elbo(x, x_hat, mu, logvar, beta=1.0, likelihood="bernoulli", logvar_x=0.0) -
     return ELBOTerms(recon, kl, recon - beta * kl)
 
 
+def importance_weighted_bound(log_px_z, log_pz, log_qz) -> torch.Tensor:
+    """The importance-weighted bound from the log terms of K samples z_k ~ q_φ(z|x).
+
+    Args:
+        log_px_z, log_pz, log_qz: (K, B) log p_θ(x|z_k), log p(z_k), log q_φ(z_k|x).
+    Returns:
+        (B,) log (1/K) Σ_k p_θ(x|z_k) p(z_k) / q_φ(z_k|x), in nats.
+    """
+    # log w_k = log p_θ(x|z_k) + log p(z_k) − log q_φ(z_k|x): (K, B)
+    log_w = log_px_z + log_pz - log_qz
+    # log (1/K) Σ_k w_k = logsumexp_k(log w_k) − log K, stable for very negative log w: (B,)
+    return log_mean_exp(log_w, dim=0)
+
+
+def _check_iw_args(model, x, k) -> int:
+    """k as an int ≥ 1, and x checked for the model's likelihood."""
+    try:
+        k = _checks.positive_int(k, "k")
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"k must be an integer >= 1, got {k!r}") from err
+    if getattr(model, "likelihood", "bernoulli") == "bernoulli":
+        _checks.pixels(x, "x")
+    else:
+        check_tensor(x, "x")
+    return k
+
+
+def _importance_log_terms(model, x_flat, mu, logvar, eps):
+    """log p_θ(x|z_k), log p(z_k), log q_φ(z_k|x) for z_k = μ + σ ⊙ ε_k: each (n, B).
+
+    Args:
+        x_flat: (B, D) data. mu, logvar: (B, Z) encoder outputs. eps: (n, B, Z) noise.
+    """
+    n, batch, latent_dim = eps.shape
+    likelihood = getattr(model, "likelihood", "bernoulli")
+    logvar_x = getattr(model, "logvar_x", 0.0)
+    # z = μ + σ ⊙ ε: (n, B, Z)
+    z = mu + torch.exp(0.5 * logvar) * eps
+    # (n·B, Z) -> (n·B, D)
+    x_hat = model.decode(z.reshape(n * batch, latent_dim)).reshape(n * batch, -1)
+    x_rep = x_flat.expand(n, batch, -1).reshape(n * batch, -1)
+    # log p_θ(x|z_k): (n·B,) -> (n, B)
+    log_px_z = log_likelihood(x_rep, x_hat, likelihood, logvar_x).reshape(n, batch)
+    # log p(z) = −½ Σ_j (log 2π + z_j²), summed over latent dims: (n, B)
+    log_pz = standard_normal_log_density(z).sum(-1)
+    # log q(z|x) = −½ Σ_j (log 2π + log σ_j² + ε_j²), since (z − μ)/σ = ε: (n, B)
+    log_qz = diagonal_log_density_of_noise(eps, logvar).sum(-1)
+    return log_px_z, log_pz, log_qz
+
+
 @torch.no_grad()
 def importance_weighted_log_px(model, x, k, generator=None) -> torch.Tensor:
     """Importance-weighted estimate of log p(x) with k samples from the encoder (Burda et al.).
@@ -113,39 +166,17 @@ def importance_weighted_log_px(model, x, k, generator=None) -> torch.Tensor:
     Returns:
         (B,) estimate of log p(x) in nats.
     """
-    try:
-        k = _checks.positive_int(k, "k")
-    except (TypeError, ValueError) as err:
-        raise ValueError(f"k must be an integer >= 1, got {k!r}") from err
-    likelihood = getattr(model, "likelihood", "bernoulli")
-    if likelihood == "bernoulli":
-        _checks.pixels(x, "x")
-    else:
-        check_tensor(x, "x")
-    logvar_x = getattr(model, "logvar_x", 0.0)
+    k = _check_iw_args(model, x, k)
     # (B, ...) -> (B, Z), (B, Z)
     mu, logvar = model.encode(x)
     batch, latent_dim = mu.shape
     x_flat = x.reshape(batch, -1)
     # samples per chunk, so that decoding k·B images at once stays under ~4M pixels
     chunk = max(1, 4_000_000 // (batch * x_flat.shape[1]))
-    log_w = []
+    terms = []
     for start in range(0, k, chunk):
         n = min(chunk, k - start)
         eps = torch.randn((n, batch, latent_dim), generator=generator, dtype=mu.dtype)
-        eps = eps.to(mu.device)
-        # z = μ + σ ⊙ ε: (n, B, Z)
-        z = mu + torch.exp(0.5 * logvar) * eps
-        # (n·B, Z) -> (n·B, D)
-        x_hat = model.decode(z.reshape(n * batch, latent_dim)).reshape(n * batch, -1)
-        x_rep = x_flat.expand(n, batch, -1).reshape(n * batch, -1)
-        # log p_θ(x|z_k): (n·B,) -> (n, B)
-        log_px_z = log_likelihood(x_rep, x_hat, likelihood, logvar_x).reshape(n, batch)
-        # log p(z) = −½ Σ_j (log 2π + z_j²), summed over latent dims: (n, B)
-        log_pz = -0.5 * (LOG_2PI + z**2).sum(-1)
-        # log q(z|x) = −½ Σ_j (log 2π + log σ_j² + ε_j²), since (z − μ)/σ = ε: (n, B)
-        log_qz = -0.5 * (LOG_2PI + logvar + eps**2).sum(-1)
-        # log w_k = log p_θ(x|z_k) + log p(z_k) − log q_φ(z_k|x): (n, B)
-        log_w.append(log_px_z + log_pz - log_qz)
-    # log p(x) ≈ logsumexp_k(log w_k) − log k, stable for very negative log w: (K, B) -> (B,)
-    return torch.logsumexp(torch.cat(log_w), dim=0) - math.log(k)
+        terms.append(_importance_log_terms(model, x_flat, mu, logvar, eps.to(mu.device)))
+    # (K, B) each, then the bound log (1/K) Σ_k w_k: (B,)
+    return importance_weighted_bound(*(torch.cat(parts) for parts in zip(*terms, strict=True)))

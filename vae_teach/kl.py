@@ -7,6 +7,7 @@ dimension. Every function returns one number per example, in nats. Taught in 05 
 
 import torch
 
+from vae_teach.gaussian import cholesky, cholesky_logdet, kl_to_standard_normal
 from vae_teach.likelihoods import check_same_shape, check_tensor
 
 
@@ -23,7 +24,7 @@ def gaussian_kl(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
     check_tensor(logvar, "logvar")
     check_same_shape(mu, logvar, "mu", "logvar")
     # KL = ½ Σ_j (μ_j² + σ_j² − 1 − log σ_j²), summed over latent dims, per example (B,)
-    return 0.5 * (mu**2 + logvar.exp() - 1.0 - logvar).sum(-1)
+    return kl_to_standard_normal(mu, logvar).sum(-1)
 
 
 def gaussian_kl_between(
@@ -67,12 +68,7 @@ def _cholesky(cov: torch.Tensor, name: str) -> torch.Tensor:
     check_tensor(cov, name)
     if cov.dim() != 3 or cov.shape[-1] != cov.shape[-2]:
         raise ValueError(f"{name} must have shape (B, k, k), got {tuple(cov.shape)}")
-    if not torch.allclose(cov, cov.transpose(-1, -2)):
-        raise ValueError(f"{name} must be symmetric")
-    chol, info = torch.linalg.cholesky_ex(cov)
-    if bool((info != 0).any()):
-        raise ValueError(f"{name} must be positive definite")
-    return chol
+    return cholesky(cov, name)
 
 
 def _check_mean(mu: torch.Tensor, cov: torch.Tensor, names: str) -> None:
@@ -98,7 +94,7 @@ def gaussian_kl_full(mu: torch.Tensor, cov: torch.Tensor) -> torch.Tensor:
     _check_mean(mu, cov, "mu and cov")
     k = mu.shape[-1]
     # log det Σ = 2 Σ_i log L_ii, with Σ = L Lᵀ: (B, k, k) -> (B,)
-    logdet = 2 * torch.log(torch.diagonal(chol, dim1=-2, dim2=-1)).sum(-1)
+    logdet = cholesky_logdet(chol)
     # tr Σ: (B, k, k) -> (B,)
     trace = torch.diagonal(cov, dim1=-2, dim2=-1).sum(-1)
     # KL = ½ (tr Σ + μᵀμ − k − log det Σ), per example (B,)
@@ -125,12 +121,11 @@ def gaussian_kl_full_between(
     a = torch.linalg.solve_triangular(chol_p, chol_q, upper=False)
     # b = L_p⁻¹ (μ_p − μ_q), so (μ_p − μ_q)ᵀ Σ_p⁻¹ (μ_p − μ_q) = ‖b‖²: (B, k, 1)
     b = torch.linalg.solve_triangular(chol_p, (mu_p - mu_q).unsqueeze(-1), upper=False)
-    # ½ log det Σ = Σ_i log L_ii, for p and for q: (B,) each
-    half_logdet_p = torch.log(torch.diagonal(chol_p, dim1=-2, dim2=-1)).sum(-1)
-    half_logdet_q = torch.log(torch.diagonal(chol_q, dim1=-2, dim2=-1)).sum(-1)
+    # log det Σ = 2 Σ_i log L_ii, for p and for q: (B,) each
+    logdet_p, logdet_q = cholesky_logdet(chol_p), cholesky_logdet(chol_q)
     # tr(Σ_p⁻¹ Σ_q) = Σ_ij A_ij²: (B, k, k) -> (B,)
     trace = (a**2).sum((-2, -1))
     # (μ_p − μ_q)ᵀ Σ_p⁻¹ (μ_p − μ_q) = Σ_i b_i²: (B, k, 1) -> (B,)
     mahalanobis = (b**2).sum((-2, -1))
     # KL = ½ (tr(Σ_p⁻¹Σ_q) + (μ_p−μ_q)ᵀΣ_p⁻¹(μ_p−μ_q) − k + log det Σ_p − log det Σ_q), (B,)
-    return 0.5 * (trace + mahalanobis - k + 2 * (half_logdet_p - half_logdet_q))
+    return 0.5 * (trace + mahalanobis - k + (logdet_p - logdet_q))

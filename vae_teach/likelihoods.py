@@ -12,8 +12,16 @@ import torch
 import torch.nn.functional as F
 
 from vae_teach import _checks
+from vae_teach.gaussian import LOG_2PI, diagonal_log_density
 
-LOG_2PI = math.log(2 * math.pi)
+__all__ = [
+    "LOG_2PI",
+    "bernoulli_log_likelihood",
+    "check_pixels",
+    "check_same_shape",
+    "check_tensor",
+    "gaussian_log_likelihood",
+]
 
 
 def check_tensor(value, name: str) -> None:
@@ -87,6 +95,6 @@ def gaussian_log_likelihood(x: torch.Tensor, mean: torch.Tensor, logvar=0.0) -> 
     else:
         raise TypeError(f"logvar must be a float or a tensor, got {type(logvar).__name__}")
     # log N(x; m, σ²) = −½ [log 2π + log σ² + (x − m)² / σ²], per pixel
-    log_p = -0.5 * (LOG_2PI + logvar + (x - mean) ** 2 * torch.exp(-logvar))
+    log_p = diagonal_log_density(x, mean, logvar)
     # sum over pixels: (B, ...) -> (B,)
     return log_p.reshape(len(x), -1).sum(1)

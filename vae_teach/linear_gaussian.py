@@ -19,9 +19,13 @@ from dataclasses import dataclass
 import torch
 
 from vae_teach import _checks
+from vae_teach.gaussian import (
+    cholesky,
+    full_entropy,
+    full_log_density,
+    standard_normal_log_density,
+)
 from vae_teach.kl import gaussian_kl_full_between
-
-LOG_2PI = math.log(2.0 * math.pi)
 
 
 def _as_float64(value, name: str) -> torch.Tensor:
@@ -30,21 +34,6 @@ def _as_float64(value, name: str) -> torch.Tensor:
         return torch.as_tensor(value, dtype=torch.float64)
     except (TypeError, ValueError, RuntimeError) as err:
         raise TypeError(f"{name} must be a tensor or array of numbers, got {type(value)}") from err
-
-
-def _cholesky(cov: torch.Tensor, name: str) -> torch.Tensor:
-    """Lower Cholesky factor L with cov = L Lᵀ; ValueError naming `name` if cov is not SPD."""
-    if not torch.allclose(cov, cov.transpose(-2, -1)):
-        raise ValueError(f"{name} must be symmetric, got a non-symmetric matrix")
-    L, info = torch.linalg.cholesky_ex(cov)
-    if bool((info != 0).any()):
-        raise ValueError(f"{name} must be symmetric positive definite")
-    return L
-
-
-def _logdet(L: torch.Tensor) -> torch.Tensor:
-    """log det(L Lᵀ) = 2 Σ_i log L_ii, from a Cholesky factor L: (..., d, d) -> (...)."""
-    return 2.0 * torch.log(torch.diagonal(L, dim1=-2, dim2=-1)).sum(-1)
 
 
 @dataclass(frozen=True)
@@ -129,11 +118,8 @@ def log_px(model: LinearGaussian, x) -> torch.Tensor:
     x = _check_x(model, x)
     # C = W Wᵀ + σ² I: (D, D), the covariance of x once z is integrated out
     C = model.W @ model.W.T + model.sigma**2 * torch.eye(model.data_dim, dtype=torch.float64)
-    L = torch.linalg.cholesky(C)
-    # r = L⁻¹ (x − b), so ‖r‖² = (x − b)ᵀ C⁻¹ (x − b): (..., D)
-    r = torch.linalg.solve_triangular(L, (x - model.b).unsqueeze(-1), upper=False).squeeze(-1)
     # log p(x) = −½ [D log 2π + log det C + (x − b)ᵀ C⁻¹ (x − b)], per data point (...)
-    return -0.5 * (model.data_dim * LOG_2PI + _logdet(L) + (r**2).sum(-1))
+    return full_log_density(x, model.b, C)
 
 
 def posterior(model: LinearGaussian, x):
@@ -153,7 +139,7 @@ def posterior(model: LinearGaussian, x):
     return m, S
 
 
-def log_likelihood(model: LinearGaussian, x, z) -> torch.Tensor:
+def log_px_given_z(model: LinearGaussian, x, z) -> torch.Tensor:
     """Decoder log density log p(x|z) = log N(x; W z + b, σ² I), in nats, summed over D.
 
     Args:
@@ -173,32 +159,27 @@ def log_likelihood(model: LinearGaussian, x, z) -> torch.Tensor:
 def log_prior(z) -> torch.Tensor:
     """Prior log density log N(z; 0, I) = −½ [d log 2π + ‖z‖²]. z: (..., d) -> (...)."""
     z = _as_float64(z, "z")
-    return -0.5 * (z.shape[-1] * LOG_2PI + (z**2).sum(-1))
+    # log N(z; 0, I) = Σ_j −½ (log 2π + z_j²), summed over the d dims: (..., d) -> (...)
+    return standard_normal_log_density(z).sum(-1)
 
 
 def log_joint(model: LinearGaussian, x, z) -> torch.Tensor:
     """log p(x, z) = log p(x|z) + log p(z). x: (D,), z: (..., d) -> (...)."""
-    return log_likelihood(model, x, z) + log_prior(z)
+    return log_px_given_z(model, x, z) + log_prior(z)
 
 
-def gaussian_log_density(z, mu, cov) -> torch.Tensor:
+def full_gaussian_log_density(z, mu, cov) -> torch.Tensor:
     """log N(z; mu, cov) with a full covariance. z: (..., d), mu: (..., d), cov: (..., d, d)."""
     z, mu, cov = _as_float64(z, "z"), _as_float64(mu, "mu"), _as_float64(cov, "cov")
-    L = _cholesky(cov, "cov")
-    # r = L⁻¹ (z − mu): (..., d)
-    diff = (z - mu).unsqueeze(-1)
-    r = torch.linalg.solve_triangular(L, diff, upper=False).squeeze(-1)
     # log N = −½ [d log 2π + log det cov + (z − mu)ᵀ cov⁻¹ (z − mu)]
-    return -0.5 * (z.shape[-1] * LOG_2PI + _logdet(L) + (r**2).sum(-1))
+    return full_log_density(z, mu, cov)
 
 
 def gaussian_entropy(cov) -> torch.Tensor:
     """Entropy H(N(mu, cov)) = ½ log det(2πe cov), in nats. cov: (..., d, d) -> (...)."""
     cov = _as_float64(cov, "cov")
-    L = _cholesky(cov, "cov")
-    d = cov.shape[-1]
     # H = ½ [d (1 + log 2π) + log det cov]
-    return 0.5 * (d * (1.0 + LOG_2PI) + _logdet(L))
+    return full_entropy(cov)
 
 
 def kl_full_covariance(mu_q, cov_q, mu_p, cov_p) -> torch.Tensor:
@@ -279,13 +260,13 @@ def mc_elbo(model: LinearGaussian, x, mu_q, cov_q, n_samples: int, generator=Non
     if isinstance(n_samples, bool) or not isinstance(n_samples, int) or n_samples < 2:
         raise ValueError(f"n_samples must be an int >= 2, got {n_samples!r}")
     mu_q, cov_q = _check_q(model, mu_q, cov_q)
-    L = _cholesky(cov_q, "cov_q")
+    L = cholesky(cov_q, "cov_q")
     # eps ~ N(0, I): (n, ..., d)
     eps = torch.randn((n_samples,) + mu_q.shape, generator=generator, dtype=torch.float64)
     # z = mu_q + L eps: (n, ..., d)
     z = mu_q + (L @ eps.unsqueeze(-1)).squeeze(-1)
     # one-sample ELBO terms: log p(x, z) − log q(z), (n, ...)
-    terms = log_joint(model, x, z) - gaussian_log_density(z, mu_q, cov_q)
+    terms = log_joint(model, x, z) - full_gaussian_log_density(z, mu_q, cov_q)
     # estimate = mean over samples; standard error = sample std / √n
     return terms.mean(0), terms.std(0) / math.sqrt(n_samples)
 
