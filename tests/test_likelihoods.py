@@ -96,7 +96,7 @@ def test_bad_logvar_shape_and_type():
     x = torch.zeros(3, 4)
     with pytest.raises(ValueError, match="logvar of shape"):
         gaussian_log_likelihood(x, x, torch.zeros(5))
-    with pytest.raises(TypeError, match="logvar must be a float or a tensor"):
+    with pytest.raises(TypeError, match="logvar must be a number"):
         gaussian_log_likelihood(x, x, "one")
     with pytest.raises(TypeError, match="x must be a torch.Tensor"):
         bernoulli_log_likelihood([[0.0]], torch.zeros(1, 1))

@@ -115,7 +115,7 @@ def test_bad_configuration_raises():
         VAE(likelihood="poisson")
     with pytest.raises(ValueError, match="beta"):
         VAE(beta=-1.0)
-    with pytest.raises(ValueError, match="n must be a positive int"):
+    with pytest.raises(ValueError, match="n must be an int ≥ 1"):
         VAE().sample(0)
     with pytest.raises(ValueError, match="config"):
         build_model({"model": "GAN"})

@@ -11,9 +11,9 @@ Images are float tensors in [0, 1] whose first dimension is the batch, e.g. `(B,
 or `(B, 784)`; "a fraction of the pixels" means of the pixels of each image.
 """
 
-import math
-
 import torch
+
+from vae_teach import _checks
 
 KINDS = ("gaussian", "masking", "salt_and_pepper")
 
@@ -32,11 +32,7 @@ def _check_images(x: torch.Tensor) -> None:
 
 def _check_level(value: float, name: str, upper: float | None) -> None:
     """Raise a ValueError unless value is a finite real number in [0, upper]."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ValueError(f"{name} must be a real number, got {value!r}")
-    if not math.isfinite(value) or value < 0 or (upper is not None and value > upper):
-        bounds = "≥ 0" if upper is None else f"in [0, {upper}]"
-        raise ValueError(f"{name} must be {bounds}, got {value!r}")
+    _checks.real(value, name, low=0.0, high=upper)
 
 
 def _choose_pixels(x: torch.Tensor, fraction: float, generator) -> torch.Tensor:

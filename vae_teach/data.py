@@ -530,7 +530,6 @@ def load_binarized_mnist(split: str = "test", seed: int = BINARIZATION_SEED, roo
     Returns:
         (x_bin, labels): (N, 1, 28, 28) float32 of 0s and 1s, (N,) int64.
     """
-    if isinstance(seed, bool) or not isinstance(seed, int):
-        raise TypeError(f"seed must be an int, got {type(seed).__name__}")
+    seed = _checks.integer(seed, "seed")
     images, labels = load_mnist(split, root=root, profile="full")
     return dynamic_binarize(images, torch.Generator().manual_seed(seed)), labels

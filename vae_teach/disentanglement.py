@@ -42,8 +42,7 @@ def discretize(codes, bins: int = 20) -> np.ndarray:
         bins: number of bins per column (≥ 2).
     """
     codes = _as_2d(codes, "codes").astype(np.float64)
-    if isinstance(bins, bool) or not isinstance(bins, int) or bins < 2:
-        raise ValueError(f"bins must be an int ≥ 2, got {bins!r}")
+    bins = _checks.integer(bins, "bins", minimum=2)
     low, high = codes.min(axis=0), codes.max(axis=0)
     # bin index = ⌊bins · (c − min) / (max − min)⌋, the maximum put in the last bin: (N, D)
     scaled = (codes - low) / np.where(high > low, high - low, 1.0)
@@ -163,8 +162,7 @@ def free_bits_kl(mu: torch.Tensor, logvar: torch.Tensor, free_bits: float) -> to
         mu, logvar: (B, Z) encoder outputs.
         free_bits: λ ≥ 0, nats allowed per latent dimension.
     """
-    if not isinstance(free_bits, (int, float)) or isinstance(free_bits, bool) or free_bits < 0:
-        raise ValueError(f"free_bits must be a non-negative number, got {free_bits!r}")
+    free_bits = _checks.non_negative(free_bits, "free_bits")
     # Σ_j max(λ, KL_j): (Z,) -> scalar
     return torch.clamp(kl_per_dimension(mu, logvar), min=free_bits).sum()
 
@@ -175,10 +173,9 @@ def linear_beta(epoch: int, warmup_epochs: int, beta_max: float = 1.0) -> float:
     Args:
         epoch: 0-based epoch. warmup_epochs: epochs of the ramp (≥ 1). beta_max: final β.
     """
-    if isinstance(warmup_epochs, bool) or not isinstance(warmup_epochs, int) or warmup_epochs < 1:
-        raise ValueError(f"warmup_epochs must be a positive int, got {warmup_epochs!r}")
-    _checks.integer(epoch, "epoch", minimum=0)
-    _checks.non_negative(beta_max, "beta_max")
+    warmup_epochs = _checks.positive_int(warmup_epochs, "warmup_epochs")
+    epoch = _checks.integer(epoch, "epoch", minimum=0)
+    beta_max = _checks.non_negative(beta_max, "beta_max")
     # β = β_max · min(1, epoch / warmup)
     return beta_max * min(1.0, epoch / warmup_epochs)
 

@@ -5,9 +5,6 @@ data under it, summed over pixels, is the reconstruction term of the ELBO. Both 
 return one number per example, in nats (natural log). Taught in 03 (ELBO) and 06 (VAE).
 """
 
-import math
-import numbers
-
 import torch
 import torch.nn.functional as F
 
@@ -88,12 +85,8 @@ def gaussian_log_likelihood(x: torch.Tensor, mean: torch.Tensor, logvar=0.0) -> 
                 f"logvar of shape {tuple(logvar.shape)} does not broadcast to x of shape "
                 f"{tuple(x.shape)}"
             )
-    elif isinstance(logvar, numbers.Real) and not isinstance(logvar, bool):
-        if not math.isfinite(logvar):
-            raise ValueError(f"logvar must be finite, got {logvar}")
-        logvar = torch.tensor(float(logvar), dtype=x.dtype, device=x.device)
     else:
-        raise TypeError(f"logvar must be a float or a tensor, got {type(logvar).__name__}")
+        logvar = torch.tensor(_checks.real(logvar, "logvar"), dtype=x.dtype, device=x.device)
     # log N(x; m, σ²) = −½ [log 2π + log σ² + (x − m)² / σ²], per pixel
     log_p = diagonal_log_density(x, mean, logvar)
     # sum over pixels: (B, ...) -> (B,)

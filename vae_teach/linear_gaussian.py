@@ -257,8 +257,7 @@ def mc_elbo(model: LinearGaussian, x, mu_q, cov_q, n_samples: int, generator=Non
     Returns:
         estimate (...) and standard error (...), in nats.
     """
-    if isinstance(n_samples, bool) or not isinstance(n_samples, int) or n_samples < 2:
-        raise ValueError(f"n_samples must be an int >= 2, got {n_samples!r}")
+    n_samples = _checks.integer(n_samples, "n_samples", minimum=2)
     mu_q, cov_q = _check_q(model, mu_q, cov_q)
     L = cholesky(cov_q, "cov_q")
     # eps ~ N(0, I): (n, ..., d)

@@ -307,8 +307,7 @@ class VAE(_ImageModel):
     @torch.no_grad()
     def sample(self, n: int, generator=None) -> torch.Tensor:
         """n images (n, C, H, W) in [0, 1]: z ~ N(0, I), then the decoder's mean image."""
-        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-            raise ValueError(f"n must be a positive int, got {n!r}")
+        n = _checks.positive_int(n, "n")
         device = self.fc_mu.weight.device
         z = torch.randn((n, self.latent_dim), generator=generator).to(device)
         return self.decode_image(z)

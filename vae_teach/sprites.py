@@ -32,6 +32,8 @@ from typing import NamedTuple
 import numpy as np
 import torch
 
+from vae_teach import _checks
+
 FACTORS = ("shape", "scale", "rotation", "pos_x", "pos_y")
 SHAPES = ("square", "ellipse", "heart")
 LEVELS = {"shape": 3, "scale": 4, "rotation": 8, "pos_x": 12, "pos_y": 12}
@@ -107,8 +109,7 @@ def _merge(defaults: dict, given: dict | None, name: str) -> dict:
 def _check_levels(levels: dict | None) -> dict:
     counts = _merge(LEVELS, levels, "levels")
     for name, count in counts.items():
-        if isinstance(count, bool) or not isinstance(count, int) or count < 1:
-            raise ValueError(f"levels[{name!r}] must be a positive int, got {count!r}")
+        counts[name] = _checks.positive_int(count, f"levels[{name!r}]")
     if counts["shape"] > len(SHAPES):
         raise ValueError(f"levels['shape'] must be at most {len(SHAPES)}, got {counts['shape']}")
     return counts
@@ -162,10 +163,8 @@ def draw_sprites(shape, scale, rotation, pos_x, pos_y, size: int = SIZE, antiali
     for name, a in (("pos_x", pos_x), ("pos_y", pos_y)):
         if not ((a >= 0) & (a <= 1)).all():
             raise ValueError(f"{name} must lie in [0, 1]")
-    if isinstance(size, bool) or not isinstance(size, int) or size < 8:
-        raise ValueError(f"size must be an int ≥ 8, got {size!r}")
-    if isinstance(antialias, bool) or not isinstance(antialias, int) or antialias < 1:
-        raise ValueError(f"antialias must be a positive int, got {antialias!r}")
+    size = _checks.integer(size, "size", minimum=8)
+    antialias = _checks.positive_int(antialias, "antialias")
     # sample points: pixel centres, or a k×k grid inside each pixel; (P,) in pixel units
     k = antialias
     points = (np.arange(size * k) + 0.5) / k
@@ -219,10 +218,8 @@ def make_sprites(
         index = np.stack(np.unravel_index(np.arange(np.prod(counts)), counts), axis=1)
         columns = [values[name][index[:, j]] for j, name in enumerate(FACTORS)]
     else:
-        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-            raise ValueError(f"n must be a positive int (or grid=True), got {n!r}")
-        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-            raise ValueError(f"seed must be a non-negative int, got {seed!r}")
+        n = _checks.positive_int(n, "n")
+        seed = _checks.integer(seed, "seed", minimum=0)
         rng = np.random.default_rng(seed)
         # (N, 5): each factor's level drawn uniformly and independently
         index = np.stack([rng.integers(0, c, size=n) for c in counts], axis=1)
