@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 import torch
 
-from vae_teach import data
+from vae_teach import _mnist_files, data
 
 TRAIN_IMAGES, TRAIN_LABELS = data.FILES["train"]
 TEST_IMAGES, TEST_LABELS = data.FILES["test"]
@@ -348,13 +348,13 @@ def test_truncated_download_leaves_no_file(isolated, server, mirrors, mode):
 
 def test_interrupted_download_removes_its_temporary_file(isolated, server, mirrors, monkeypatch):
     mirrors("good")
-    real_fetch = data._fetch
+    real_fetch = _mnist_files.fetch
 
     def fetch_then_interrupt(url, f, name, *args):
         real_fetch(url, f, name, *args)  # the whole file is in the temporary file now...
         raise KeyboardInterrupt  # ...when the user presses Ctrl-C
 
-    monkeypatch.setattr(data, "_fetch", fetch_then_interrupt)
+    monkeypatch.setattr(_mnist_files, "fetch", fetch_then_interrupt)
     with pytest.raises(KeyboardInterrupt):
         data.load_mnist("test")
     assert listing(isolated) == {}

@@ -5,7 +5,7 @@ Each module holds one concept, in the form the notebooks first teach and then im
 | module | concept | taught in |
 | --- | --- | --- |
 | `gaussian` | Gaussian formulas, once: log-densities, KL to N(0, I), log-mean-exp | 03–07 |
-| `data` | MNIST: find, download, verify, load; quick/full profiles; binarisation | 00 |
+| `data` | MNIST: which files, where they are looked for, load; profiles; binarisation | 00 |
 | `seeding` | `set_seed` for Python, NumPy and torch | 00 |
 | `corruption` | Gaussian noise, masking, salt-and-pepper | 02 |
 | `likelihoods` | decoder log-likelihoods log p_θ(x|z) (Bernoulli, Gaussian) | 03 |
@@ -22,6 +22,9 @@ Each module holds one concept, in the form the notebooks first teach and then im
 | `sections` | `requires`: after a restart, a section says what to run first | all |
 | `checkers` | exercise checkers that say right, close or wrong, and why | all |
 | `links` | the repository name and the Binder/Colab links built from it | README |
+
+Infrastructure, not taught, lives in private modules: `_checks` (argument checks with one
+wording) and `_mnist_files` (MNIST download from mirrors, atomic writes, IDX decoding).
 """
 
 import importlib

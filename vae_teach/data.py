@@ -33,25 +33,45 @@ Decoded files are kept in memory per process (keyed on path, size and modificati
 so a second `load_mnist` in the same session skips the gunzip.
 """
 
-import errno
 import functools
 import hashlib
-import http.client
-import math
 import os
-import socket
-import tempfile
-import time
-import urllib.error
-import urllib.request
-import zlib
 from pathlib import Path
 
 import numpy as np
 import torch
-from tqdm.auto import tqdm
 
-from vae_teach import _checks
+from vae_teach import _checks, _mnist_files
+from vae_teach._mnist_files import DEADLINE, MNISTNotFoundError, read_images, read_labels
+
+__all__ = [
+    "BINARIZATION_SEED",
+    "DEADLINE",
+    "ENV_DATA",
+    "ENV_PROFILE",
+    "FILES",
+    "MD5",
+    "MIRRORS",
+    "MNISTNotFoundError",
+    "PROFILES",
+    "QUICK_PER_CLASS",
+    "binarize",
+    "cache_dir",
+    "clear_cache",
+    "describe_search",
+    "download_mnist",
+    "dynamic_binarize",
+    "find_mnist",
+    "get_profile",
+    "image_keys",
+    "load_binarized_mnist",
+    "load_mnist",
+    "quick_subset",
+    "read_images",
+    "read_labels",
+    "search_places",
+    "set_profile",
+]
 
 ENV_DATA = "VAE_TEACH_DATA"
 ENV_PROFILE = "VAE_TEACH_PROFILE"
@@ -74,25 +94,6 @@ MD5 = {
     "t10k-images-idx3-ubyte.gz": "9fb629c4189551a2d022fa330f9573f3",
     "t10k-labels-idx1-ubyte.gz": "ec29112dd5afa0611ce80d1b7f02629c",
 }
-TIMEOUT = 30.0  # seconds without data before a mirror counts as unreachable
-# Seconds one file may take in all: a server that drips a byte now and then never trips
-# TIMEOUT, but trips this.
-DEADLINE = 600.0
-
-IMAGES_MAGIC = 2051  # IDX: unsigned bytes, 3 dimensions
-LABELS_MAGIC = 2049  # IDX: unsigned bytes, 1 dimension
-_NETWORK_ERRORS = (
-    urllib.error.URLError,
-    http.client.HTTPException,
-    ConnectionError,
-    socket.timeout,
-)
-
-
-class MNISTNotFoundError(FileNotFoundError):
-    """The MNIST files are in none of the places searched and could not be downloaded."""
-
-
 # ---------------------------------------------------------------------------- profiles
 
 
@@ -206,168 +207,19 @@ def download_mnist(
         if name not in checksums:
             raise ValueError(f"checksums has no MD5 for {name}")
         if not (folder / name).is_file():
-            _download_file(name, folder, mirrors, checksums[name], deadline)
+            _mnist_files.download_file(
+                name, folder, mirrors, checksums[name], deadline, advice=_NOT_WRITABLE
+            )
     return folder
 
 
-def _remove_stale_parts(folder: Path, name: str) -> None:
-    """Delete temporary files left by a killed download of `name` (untouched for 2·TIMEOUT;
-    a download still running writes to its file more often than that)."""
-    for part in folder.glob(f".{name}.*.part"):
-        try:
-            if time.time() - part.stat().st_mtime > 2 * TIMEOUT:
-                part.unlink()
-        except OSError:  # gone already, or not ours to delete: leave it
-            pass
-
-
-def _download_file(name: str, folder: Path, mirrors: list[str], md5: str, deadline=DEADLINE):
-    """Fetch one file from the first mirror that serves it with the right MD5, atomically."""
-    target = folder / name
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        _remove_stale_parts(folder, name)
-        # The temporary file sits in the same folder so that the final rename is atomic.
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".part")
-    except OSError as err:
-        if err.errno not in (errno.EACCES, errno.EPERM, errno.EROFS):
-            raise
-        raise PermissionError(
-            f"cannot write {name} into {folder}: the folder is not writable ({err.strerror}). "
-            f"Download it somewhere writable with load_mnist(root=...), or set {ENV_DATA} "
-            "to a folder that already holds mnist/."
-        ) from err
-    failures = []
-    try:
-        with os.fdopen(fd, "wb") as f:
-            for mirror in mirrors:
-                url = mirror if mirror.endswith("/") else mirror + "/"
-                url += name
-                f.seek(0)
-                f.truncate()
-                try:
-                    digest = _fetch(url, f, name, deadline)
-                except urllib.error.HTTPError as err:
-                    failures.append(f"{url}: HTTP {err.code} {err.reason}")
-                    continue
-                except _NETWORK_ERRORS as err:
-                    failures.append(f"{url}: {type(err).__name__}: {err}")
-                    continue
-                if digest != md5:
-                    failures.append(f"{url}: wrong checksum, MD5 {digest} instead of {md5}")
-                    continue
-                f.flush()
-                os.fsync(f.fileno())
-                break
-            else:
-                tried = "\n".join(f"  - {line}" for line in failures) or "  (no mirrors given)"
-                raise MNISTNotFoundError(f"could not download {name}; mirrors tried:\n{tried}")
-        os.replace(tmp, target)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return target
-
-
-def _fetch(url: str, f, name: str, deadline: float = DEADLINE) -> str:
-    """Stream `url` into the open file `f` with a progress bar; return the MD5 of the bytes.
-
-    Raises TimeoutError when no data comes for TIMEOUT seconds, or when the whole file
-    takes longer than `deadline` seconds.
-    """
-    md5 = hashlib.md5()
-    stop = time.monotonic() + deadline
-    with urllib.request.urlopen(url, timeout=min(TIMEOUT, deadline)) as response:
-        total = int(response.headers.get("Content-Length") or 0) or None
-        with tqdm(total=total, unit="B", unit_scale=True, desc=name, leave=False) as bar:
-            received = 0
-            # read1: whatever has arrived (up to 64 KiB), so the deadline is checked often
-            while chunk := response.read1(1 << 16):
-                f.write(chunk)
-                md5.update(chunk)
-                bar.update(len(chunk))
-                received += len(chunk)
-                if time.monotonic() > stop:
-                    raise TimeoutError(
-                        f"the download took longer than the deadline of {deadline:g} s "
-                        f"({received:,} bytes received)"
-                    )
-    # read(n) returns b"" when the server hangs up early: compare with what it announced.
-    if total is not None and received != total:
-        raise ConnectionError(f"connection closed after {received} of {total} bytes")
-    return md5.hexdigest()
+_NOT_WRITABLE = (
+    f"Download it somewhere writable with load_mnist(root=...), or set {ENV_DATA} "
+    "to a folder that already holds mnist/."
+)
 
 
 # ---------------------------------------------------------------------------- decoding
-
-
-def _stamp(path: Path) -> tuple[str, int, int]:
-    """Cache key of a file: its path, size and modification time."""
-    st = path.stat()
-    return str(path), st.st_size, st.st_mtime_ns
-
-
-@functools.lru_cache(maxsize=4)
-def _read_idx(path: str, size: int, mtime_ns: int) -> np.ndarray:
-    """Decode one gzipped IDX file (uint8, read-only) and check its structure."""
-    with open(path, "rb") as f:
-        raw = f.read()
-    # The gzip trailer stores the decompressed size: preallocating it makes gunzip faster.
-    size_hint = int.from_bytes(raw[-4:], "little") if len(raw) >= 4 else 0
-    if not 0 < size_hint <= 100 * len(raw):
-        size_hint = zlib.DEF_BUF_SIZE
-    try:
-        # wbits=31: a gzip stream, CRC and length checked; truncation raises zlib.error.
-        data = zlib.decompress(raw, wbits=31, bufsize=size_hint)
-    except zlib.error as err:
-        raise ValueError(
-            f"{path} is not a complete gzip file ({err}); delete it and load again"
-        ) from err
-    if len(data) < 8:
-        raise ValueError(f"{path}: IDX header too short ({len(data)} bytes)")
-    magic = int.from_bytes(data[0:4], "big")
-    if magic not in (IMAGES_MAGIC, LABELS_MAGIC):
-        raise ValueError(
-            f"{path}: IDX magic number is {magic}, expected {IMAGES_MAGIC} (images) "
-            f"or {LABELS_MAGIC} (labels)"
-        )
-    ndim = data[3]
-    header = 4 + 4 * ndim
-    if len(data) < header:
-        raise ValueError(f"{path}: IDX header too short for {ndim} dimensions")
-    dims = tuple(int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
-    if len(data) != header + math.prod(dims):
-        raise ValueError(
-            f"{path}: IDX header says {dims} = {math.prod(dims)} bytes, "
-            f"file holds {len(data) - header}"
-        )
-    return np.frombuffer(data, dtype=np.uint8, offset=header).reshape(dims)
-
-
-def read_images(path) -> np.ndarray:
-    """Images of one IDX file, uint8 `(N, 28, 28)`, checked for the MNIST structure."""
-    path = Path(path)
-    images = _read_idx(*_stamp(path))
-    if images.ndim != 3 or images.shape[1:] != (28, 28):
-        raise ValueError(
-            f"{path}: expected MNIST images (IDX magic {IMAGES_MAGIC}, shape (N, 28, 28)), "
-            f"got shape {images.shape}"
-        )
-    return images
-
-
-def read_labels(path) -> np.ndarray:
-    """Labels of one IDX file, uint8 `(N,)`, checked to be digits 0..9."""
-    path = Path(path)
-    labels = _read_idx(*_stamp(path))
-    if labels.ndim != 1:
-        raise ValueError(
-            f"{path}: expected MNIST labels (IDX magic {LABELS_MAGIC}, shape (N,)), "
-            f"got shape {labels.shape}"
-        )
-    if labels.size and labels.max() > 9:
-        raise ValueError(f"{path}: labels must be digits 0..9, found {int(labels.max())}")
-    return labels
 
 
 def _read_split(folder: Path, split: str) -> tuple[np.ndarray, np.ndarray]:
@@ -415,14 +267,14 @@ def quick_subset(images: np.ndarray, labels: np.ndarray, per_class: int = QUICK_
 
 @functools.lru_cache(maxsize=2)
 def _quick_indices(images_stamp: tuple, labels_stamp: tuple) -> np.ndarray:
-    images = _read_idx(*images_stamp)
-    labels = _read_idx(*labels_stamp)
+    images = _mnist_files.read_idx(*images_stamp)
+    labels = _mnist_files.read_idx(*labels_stamp)
     return quick_subset(images, labels)
 
 
 def clear_cache() -> None:
     """Forget the decoded files kept in memory (the next load reads the disk again)."""
-    _read_idx.cache_clear()
+    _mnist_files.read_idx.cache_clear()
     _quick_indices.cache_clear()
 
 
@@ -459,7 +311,9 @@ def load_mnist(split: str = "train", root=None, download: bool = True, profile: 
     images, labels = _read_split(folder, split)
     if split == "train" and profile == "quick":
         images_name, labels_name = FILES[split]
-        keep = _quick_indices(_stamp(folder / images_name), _stamp(folder / labels_name))
+        keep = _quick_indices(
+            _mnist_files.stamp(folder / images_name), _mnist_files.stamp(folder / labels_name)
+        )
         # Fancy indexing copies only the kept images: (N, 28, 28) -> (M, 28, 28)
         images, labels = images[keep], labels[keep]
     # x = pixel / 255, in [0, 1]; (N, 28, 28) uint8 -> (N, 1, 28, 28) float32
