@@ -1,0 +1,33 @@
+"""The `vae-teach` command: `vae-teach present VIEW` (a widget on a projector, the present
+extra) and `vae-teach assign COURSE` (nbgrader assignments, the instructor extra)."""
+
+import sys
+
+USAGE = """\
+usage: vae-teach present {explorer,traversal} [--model NAME] [--size presenter|normal]
+                         [--port N] [--no-browser]
+       vae-teach assign COURSE [NN_name ...]
+
+  present   one widget alone in the browser, served by Voilà (pip install -e ".[present]")
+  assign    nbgrader assignments from the implement exercises (pip install -e ".[instructor]")
+Each command takes --help."""
+
+
+def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if not argv or argv[0] in ("-h", "--help"):
+        print(USAGE)
+        return 0 if argv else 2
+    command, rest = argv[0], argv[1:]
+    if command == "present":
+        from vae_teach.present import main as run
+    elif command == "assign":
+        from vae_teach.assign import main as run
+    else:
+        print(f"vae-teach: unknown command {command!r}\n\n{USAGE}", file=sys.stderr)
+        return 2
+    return run(rest)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
