@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Real-browser widget test: JupyterLab on 127.0.0.1 + Debian's Chromium driven by Playwright.
 # Opens notebooks/06_vae.ipynb, runs it, moves the explorer's z1 slider with the keyboard,
-# checks the image changes and the console has no widget errors (tests/browser/).
+# checks the image changes and the console has no widget errors (tests/browser/); then
+# `vae-teach present explorer` and `present traversal` (Voilà): the widget alone, moved by
+# keyboard, no console error, nothing fetched from outside, Ctrl+C stops the server.
 # Called by .ci/run after the README's test command (which made .venv); by hand:
 #   apt-get install -y chromium && bash .ci/browser.sh
 # Screenshots, the console log and the server log land in test-artifacts/browser/.
@@ -16,13 +18,14 @@ SECONDS=0
 [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
 # torch first if this venv has none (an unpinned torch would pull GB of CUDA packages).
 "$VENV/bin/python" -c "import torch" 2>/dev/null || "$VENV/bin/pip" install -q torch==2.13.0
-# JupyterLab (the lab extra) and Playwright's Python client. Playwright drives the system
-# Chromium through executable_path; never run `playwright install` (it downloads a browser).
-"$VENV/bin/pip" install -q -e ".[lab,test]" playwright
+# JupyterLab (the lab extra), Voilà (the present extra) and Playwright's Python client.
+# Playwright drives the system Chromium through executable_path; never run
+# `playwright install` (it downloads a browser).
+"$VENV/bin/pip" install -q -e ".[lab,test,present]" playwright
 echo "set up in ${SECONDS}s"
 
 # Bounded: the test limits each step itself; `timeout` is the backstop. SIGTERM becomes a
 # KeyboardInterrupt in the test, so the JupyterLab server is still shut down.
 VAE_TEACH_BROWSER_TEST=1 VAE_TEACH_CHROMIUM="$CHROMIUM" \
-    timeout -k 30 240 "$VENV/bin/pytest" -q tests/browser
+    timeout -k 30 420 "$VENV/bin/pytest" -q tests/browser
 echo "browser test done in ${SECONDS}s"

@@ -39,7 +39,7 @@ PAGE_STYLE = """\
   body { margin: 0; background: white; }
   .jp-OutputPrompt, .jp-OutputArea-prompt, .jp-InputPrompt { display: none; }
   .jp-Cell { padding: 0; }
-  .jp-OutputArea-output { display: flex; justify-content: center; padding-top: 1vh; }
+  .jp-OutputArea-output { width: fit-content; margin: 1vh auto 0 auto; }
 </style>"""
 
 EXPLORER_CODE = """\
@@ -65,7 +65,8 @@ test_x, _ = load_mnist("test")
 images = test_x[:{digits}]
 with torch.no_grad():
     kl = kl_per_dimension(*model.encode(images))
-TraversalExplorer(model, images[:100], kl=kl, size={size!r})
+dims = {dims}
+TraversalExplorer(model, images[:100], dims=dims, kl=kl, size={size!r})
 """
 
 TRAVERSAL_SPRITES_CODE = """\
@@ -80,11 +81,18 @@ model = load_pretrained({model!r})
 x = make_sprites(grid=True).images  # notebook 07's sprites, every factor combination
 with torch.no_grad():
     kl = kl_per_dimension(*model.encode(x))
-TraversalExplorer(model, x[::97], kl=kl, size={size!r})
+dims = {dims}
+TraversalExplorer(model, x[::97], dims=dims, kl=kl, size={size!r})
 """
 
 
-def widget_code(view: str, model: str, size: str = "presenter", digits: int = 5000) -> str:
+# the traversal's sliders: the active latents only (KL above 0.1 nats, as in notebook 07)
+ACTIVE_DIMS = "[j for j in range(len(kl)) if kl[j] > 0.1] or None"
+
+
+def widget_code(
+    view: str, model: str, size: str = "presenter", digits: int = 5000, all_latents=False
+) -> str:
     """The code cell that builds the view's widget (notebook 06 or 07's constructor call)."""
     from vae_teach.explorer import check_size
     from vae_teach.pretrained import available, pretrained_config
@@ -102,7 +110,8 @@ def widget_code(view: str, model: str, size: str = "presenter", digits: int = 50
     if "Autoencoder" == config.get("model"):
         raise ValueError(f"the traversal widget takes a VAE, got the autoencoder {model!r}")
     code = TRAVERSAL_MNIST_CODE if model in MNIST_MODELS else TRAVERSAL_SPRITES_CODE
-    return code.format(model=model, size=size, digits=digits)
+    dims = "None" if all_latents else ACTIVE_DIMS
+    return code.format(model=model, size=size, digits=digits, dims=dims)
 
 
 # A Voilà template: the lab template without its two stylesheet links to a CDN (Font Awesome,
@@ -209,9 +218,11 @@ def _interrupt(signum, frame):
     raise KeyboardInterrupt(f"signal {signum}")
 
 
-def serve(view, model, size="presenter", port=None, browser=True, digits=5000) -> int:
+def serve(
+    view, model, size="presenter", port=None, browser=True, digits=5000, all_latents=False
+) -> int:
     """Serve one view until Ctrl+C (or SIGTERM); return 0 after a clean stop."""
-    code = widget_code(view, model, size, digits)
+    code = widget_code(view, model, size, digits, all_latents)
     port = port or free_port()
     url = f"http://127.0.0.1:{port}/"
     with tempfile.TemporaryDirectory(prefix="vae-teach-present-") as folder:
@@ -264,10 +275,16 @@ def main(argv=None) -> int:
     parser.add_argument(
         "--digits", type=int, default=5000, help="test digits on the map (MNIST models)"
     )
+    parser.add_argument(
+        "--all-latents",
+        action="store_true",
+        help="traversal: a slider for every latent (default: the active ones, KL > 0.1)",
+    )
     args = parser.parse_args(argv)
     model = args.model or VIEWS[args.view]
     try:
-        widget_code(args.view, model, args.size, args.digits)
+        widget_code(args.view, model, args.size, args.digits, args.all_latents)
     except ValueError as error:
         parser.error(str(error))
-    return serve(args.view, model, args.size, args.port, not args.no_browser, args.digits)
+    browser = not args.no_browser
+    return serve(args.view, model, args.size, args.port, browser, args.digits, args.all_latents)
