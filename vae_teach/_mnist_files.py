@@ -65,12 +65,24 @@ def download_file(
     `name` only once the MD5 matches: an interrupted download never leaves a file that looks
     complete. `advice` ends the PermissionError raised when `folder` is not writable.
     """
-    target = folder / name
+    fd, tmp = _temporary_file(folder, name, advice)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            _fetch_from_first_mirror(f, name, mirrors, md5, deadline)
+        os.replace(tmp, folder / name)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return folder / name
+
+
+def _temporary_file(folder: Path, name: str, advice: str) -> tuple[int, str]:
+    """(fd, path) of a new hidden `.name.*.part` file in `folder`; PermissionError if read-only."""
     try:
         folder.mkdir(parents=True, exist_ok=True)
         remove_stale_parts(folder, name)
         # The temporary file sits in the same folder so that the final rename is atomic.
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".part")
+        return tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".part")
     except OSError as err:
         if err.errno not in (errno.EACCES, errno.EPERM, errno.EROFS):
             raise
@@ -78,36 +90,32 @@ def download_file(
             f"cannot write {name} into {folder}: the folder is not writable ({err.strerror}). "
             + advice
         ) from err
+
+
+def _fetch_from_first_mirror(f, name: str, mirrors: list[str], md5: str, deadline) -> None:
+    """Fill the open file f with `name` from the first mirror serving the right MD5, on disk."""
     failures = []
-    try:
-        with os.fdopen(fd, "wb") as f:
-            for mirror in mirrors:
-                url = mirror if mirror.endswith("/") else mirror + "/"
-                url += name
-                f.seek(0)
-                f.truncate()
-                try:
-                    digest = fetch(url, f, name, deadline)
-                except urllib.error.HTTPError as err:
-                    failures.append(f"{url}: HTTP {err.code} {err.reason}")
-                    continue
-                except _NETWORK_ERRORS as err:
-                    failures.append(f"{url}: {type(err).__name__}: {err}")
-                    continue
-                if digest != md5:
-                    failures.append(f"{url}: wrong checksum, MD5 {digest} instead of {md5}")
-                    continue
-                f.flush()
-                os.fsync(f.fileno())
-                break
-            else:
-                tried = "\n".join(f"  - {line}" for line in failures) or "  (no mirrors given)"
-                raise MNISTNotFoundError(f"could not download {name}; mirrors tried:\n{tried}")
-        os.replace(tmp, target)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return target
+    for mirror in mirrors:
+        url = mirror if mirror.endswith("/") else mirror + "/"
+        url += name
+        f.seek(0)
+        f.truncate()
+        try:
+            digest = fetch(url, f, name, deadline)
+        except urllib.error.HTTPError as err:
+            failures.append(f"{url}: HTTP {err.code} {err.reason}")
+            continue
+        except _NETWORK_ERRORS as err:
+            failures.append(f"{url}: {type(err).__name__}: {err}")
+            continue
+        if digest != md5:
+            failures.append(f"{url}: wrong checksum, MD5 {digest} instead of {md5}")
+            continue
+        f.flush()
+        os.fsync(f.fileno())
+        return
+    tried = "\n".join(f"  - {line}" for line in failures) or "  (no mirrors given)"
+    raise MNISTNotFoundError(f"could not download {name}; mirrors tried:\n{tried}")
 
 
 def fetch(url: str, f, name: str, deadline: float = DEADLINE) -> str:

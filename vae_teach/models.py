@@ -220,6 +220,22 @@ _with_checks(
 )
 
 
+def _check_vae_args(likelihood, beta, logvar_x):
+    """(beta, logvar_x, learned) for the VAE, or a clear error naming the argument."""
+    if likelihood not in LIKELIHOODS:
+        raise ValueError(f"likelihood must be one of {LIKELIHOODS}, got {likelihood!r}")
+    beta = _checks.non_negative(beta, "beta")
+    learned = isinstance(logvar_x, str) and logvar_x == "learned"
+    if not learned:
+        try:
+            logvar_x = _checks.real(logvar_x, "logvar_x")
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"logvar_x must be a finite number or 'learned', got {logvar_x!r}"
+            ) from None
+    return beta, logvar_x, learned
+
+
 class VAE(_ImageModel):
     """MLP variational autoencoder; loss = −ELBO_β per example, averaged over the batch.
 
@@ -243,17 +259,7 @@ class VAE(_ImageModel):
         logvar_x=0.0,
     ):
         image_shape, hidden, latent_dim = _check_config(image_shape, hidden, latent_dim)
-        if likelihood not in LIKELIHOODS:
-            raise ValueError(f"likelihood must be one of {LIKELIHOODS}, got {likelihood!r}")
-        beta = _checks.non_negative(beta, "beta")
-        learned = isinstance(logvar_x, str) and logvar_x == "learned"
-        if not learned:
-            try:
-                logvar_x = _checks.real(logvar_x, "logvar_x")
-            except (TypeError, ValueError):
-                raise ValueError(
-                    f"logvar_x must be a finite number or 'learned', got {logvar_x!r}"
-                ) from None
+        beta, logvar_x, learned = _check_vae_args(likelihood, beta, logvar_x)
         super().__init__(image_shape)
         self.latent_dim = latent_dim
         self.likelihood = likelihood

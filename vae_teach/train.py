@@ -10,6 +10,7 @@ with `loss(x, target=None) -> dict` works.
 import math
 import os
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
@@ -141,6 +142,20 @@ def evaluate(model, x, corrupt=None, seed=0, batch_size=EVAL_BATCH_SIZE) -> dict
     return {key: total / len(x) for key, total in sums.items()}
 
 
+def _check_fit_args(train_x, test_x, epochs, batch_size, lr, seed, schedule):
+    """(epochs, batch_size, lr, seed) as plain numbers, or a clear error naming the argument."""
+    _check_data(train_x, "train_x")
+    if test_x is not None:
+        _check_data(test_x, "test_x")
+    epochs = _checks.positive_int(epochs, "epochs")
+    batch_size = _checks.positive_int(batch_size, "batch_size")
+    lr = _checks.positive(lr, "lr")
+    seed = _checks.seed(seed)
+    if schedule not in SCHEDULES:
+        raise ValueError(f"schedule must be one of {SCHEDULES}, got {schedule!r}")
+    return epochs, batch_size, lr, seed
+
+
 def fit(
     model,
     train_x,
@@ -174,58 +189,33 @@ def fit(
     Returns:
         History of per-epoch means: train_<term>, test_<term>, epoch_time (training only).
     """
-    _check_data(train_x, "train_x")
-    if test_x is not None:
-        _check_data(test_x, "test_x")
-    epochs = _checks.positive_int(epochs, "epochs")
-    batch_size = _checks.positive_int(batch_size, "batch_size")
-    lr = _checks.positive(lr, "lr")
-    seed = _checks.seed(seed)
-    if schedule not in SCHEDULES:
-        raise ValueError(f"schedule must be one of {SCHEDULES}, got {schedule!r}")
-    # one generator for data order and corruption; the global RNG for the model's sampling
-    generator = torch.Generator().manual_seed(seed)
+    epochs, batch_size, lr, seed = _check_fit_args(
+        train_x, test_x, epochs, batch_size, lr, seed, schedule
+    )
+    run = _Run(
+        model=model,
+        # one generator for data order and corruption; the global RNG for the model's sampling
+        generator=torch.Generator().manual_seed(seed),
+        epochs=epochs,
+        batch_size=batch_size,
+        lr=lr,
+        schedule=schedule,
+        corrupt=corrupt,
+        quiet=not progress or os.environ.get("TQDM_DISABLE", "") not in ("", "0"),
+    )
     torch.manual_seed(seed)
-    optimizer = make_optimizer(model.parameters(), lr)
-    history = History()
-    quiet = not progress or os.environ.get("TQDM_DISABLE", "") not in ("", "0")
-    total_steps, step = epochs * math.ceil(len(train_x) / batch_size), 0
+    run.optimizer = make_optimizer(model.parameters(), lr)
+    run.total_steps = run.epochs * math.ceil(len(train_x) / run.batch_size)
     # one bar for the whole run: every optimiser step of every epoch
-    bar = tqdm(total=total_steps, desc="training", disable=quiet or None)
-    for epoch in range(epochs):
+    run.bar = tqdm(total=run.total_steps, desc="training", disable=run.quiet or None)
+    history = History()
+    for epoch in range(run.epochs):
         if on_epoch_start is not None:
             on_epoch_start(epoch, model)
         model.train()
         start_time = time.perf_counter()
-        x_epoch = train_x if transform is None else transform(train_x, generator)
-        # a fresh random order of the N examples: (N,)
-        order = torch.randperm(len(x_epoch), generator=generator)
-        n_batches = math.ceil(len(x_epoch) / batch_size)
-        sums = {}
-        for i in range(n_batches):
-            xb = x_epoch[order[i * batch_size : (i + 1) * batch_size]]
-            inputs = xb if corrupt is None else corrupt(xb, generator)
-            for group in optimizer.param_groups:
-                group["lr"] = learning_rate(step, total_steps, lr, schedule)
-            try:
-                terms = train_step(model, optimizer, inputs, None if corrupt is None else xb)
-            except ValueError as err:
-                # huge or NaN weights give inf or NaN decoder outputs, which the likelihood
-                # refuses; the data itself was checked to be finite before the first step
-                if step == 0 or ("NaN or inf" not in str(err) and _weights_finite(model)):
-                    raise
-                raise _diverged(epoch, lr, f"the model's outputs blew up ({err})") from err
-            if not torch.isfinite(terms["loss"]):
-                raise _diverged(epoch, lr, f"the loss became {terms['loss'].item()}")
-            step += 1
-            for key, value in terms.items():
-                # batch means -> sums over examples
-                sums[key] = sums.get(key, 0.0) + value.item() * len(xb)
-            if not quiet:
-                bar.update()
-                if i % 20 == 0 or i == n_batches - 1:
-                    shown = {k: f"{v.item():.4g}" for k, v in terms.items()}
-                    bar.set_postfix({"epoch": f"{epoch + 1}/{epochs}", **shown}, False)
+        x_epoch = train_x if transform is None else transform(train_x, run.generator)
+        sums = _train_epoch(run, x_epoch, epoch)
         if not _weights_finite(model):
             raise _diverged(epoch, lr, "the weights became NaN or infinite")
         history.setdefault("epoch_time", []).append(time.perf_counter() - start_time)
@@ -234,9 +224,66 @@ def fit(
         if test_x is not None:
             for key, value in evaluate(model, test_x, corrupt, seed).items():
                 history.setdefault(f"test_{key}", []).append(value)
-    bar.close()
+    run.bar.close()
     model.eval()
     return history
+
+
+@dataclass
+class _Run:
+    """What every step of one `fit` call shares: the model, its optimiser and the settings."""
+
+    model: torch.nn.Module
+    generator: torch.Generator
+    epochs: int
+    batch_size: int
+    lr: float
+    schedule: str
+    corrupt: object
+    quiet: bool
+    optimizer: object = None
+    total_steps: int = 0
+    step: int = 0
+    bar: object = None
+
+
+def _train_epoch(run: _Run, x_epoch, epoch: int) -> dict:
+    """One pass over x_epoch in a fresh random order; the sums over examples of each term."""
+    # a fresh random order of the N examples: (N,)
+    order = torch.randperm(len(x_epoch), generator=run.generator)
+    n_batches = math.ceil(len(x_epoch) / run.batch_size)
+    sums = {}
+    for i in range(n_batches):
+        xb = x_epoch[order[i * run.batch_size : (i + 1) * run.batch_size]]
+        terms = _train_batch(run, xb, epoch)
+        for key, value in terms.items():
+            # batch means -> sums over examples
+            sums[key] = sums.get(key, 0.0) + value.item() * len(xb)
+        if not run.quiet:
+            run.bar.update()
+            if i % 20 == 0 or i == n_batches - 1:
+                shown = {k: f"{v.item():.4g}" for k, v in terms.items()}
+                run.bar.set_postfix({"epoch": f"{epoch + 1}/{run.epochs}", **shown}, False)
+    return sums
+
+
+def _train_batch(run: _Run, xb, epoch: int) -> dict:
+    """One optimiser step on the minibatch xb (corrupted first, if `run.corrupt`)."""
+    inputs = xb if run.corrupt is None else run.corrupt(xb, run.generator)
+    for group in run.optimizer.param_groups:
+        group["lr"] = learning_rate(run.step, run.total_steps, run.lr, run.schedule)
+    try:
+        terms = train_step(run.model, run.optimizer, inputs, None if run.corrupt is None else xb)
+    except ValueError as err:
+        # huge or NaN weights give inf or NaN decoder outputs, which the likelihood
+        # refuses; the data itself was checked to be finite before the first step
+        if run.step == 0 or ("NaN or inf" not in str(err) and _weights_finite(run.model)):
+            raise
+        raise _diverged(epoch, run.lr, f"the model's outputs blew up ({err})") from err
+    if not torch.isfinite(terms["loss"]):
+        raise _diverged(epoch, run.lr, f"the loss became {terms['loss'].item()}")
+    run.step += 1
+    return terms
 
 
 def save_checkpoint(model, path, history=None, **meta) -> None:
