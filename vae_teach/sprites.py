@@ -17,8 +17,8 @@ on a laptop CPU. Two ways to draw: every combination of the levels once
 draws, either of levels or, with `continuous=True`, of values uniform on each factor's range
 (so that position and scale are continuous to a model trained on them).
 
-`SPRITES32` is the larger setting the β-TCVAE recipes of `scripts/train_sprite_weights.py`
-use: 32×32 images, where shape and rotation are visible, and rotation over a quarter turn.
+`SPRITES32` is the larger setting the `sprites` recipes of `scripts/train_weights.py` use:
+32×32 images, where shape and rotation are visible, and rotation over a quarter turn.
 A square looks the same after 90° and an ellipse after 180°, so over a full turn one picture
 has several rotation values and no code can know "the" rotation; over [0, π/2) every value
 draws a different picture for every shape.
