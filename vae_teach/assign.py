@@ -88,7 +88,8 @@ def solution_cell_source(source: str, function: str) -> str:
 def notebook_title_and_exercises(notebook: Path) -> tuple[str, dict[int, str]]:
     """The notebook's title line and {number: text} of its numbered exercises."""
     cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
-    text = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+    markdown = ["".join(c["source"]) for c in cells if c["cell_type"] == "markdown"]
+    text = "\n\n".join(markdown)
     title = re.search(r"^# (.+)$", text, re.M)
     start = text.find("## Exercises")
     end = text.find("## References", start)
@@ -102,6 +103,11 @@ def notebook_title_and_exercises(notebook: Path) -> tuple[str, dict[int, str]]:
         # "2. **Title.**" as a list item: drop the number (the heading carries it), dedent
         chunk = re.sub(r"^\d+\. ", "", chunk).replace("\n   ", "\n")
         found[int(item.group(1) or item.group(2))] = chunk
+    # a note of its own further down ("Exercise 2: `log_px_z` ... have shape (K, B) ...")
+    for cell in markdown:
+        note = re.match(r"Exercise (\d+): ", cell)
+        if note and int(note.group(1)) in found:
+            found[int(note.group(1))] += "\n\n" + cell[note.end() :].strip()
     return (title.group(1) if title else notebook.stem), found
 
 
