@@ -25,6 +25,8 @@ Each module holds one concept, in the form the notebooks first teach and then im
 
 Infrastructure, not taught, lives in private modules: `_checks` (argument checks with one
 wording) and `_mnist_files` (MNIST download from mirrors, atomic writes, IDX decoding).
+Instructor tools, not taught and not loaded by the notebooks: `cli` (the `vae-teach` command),
+`present` (a widget alone in the browser, on Voilà) and `assign` (nbgrader assignments).
 """
 
 import importlib

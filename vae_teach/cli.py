@@ -1,6 +1,8 @@
 """The `vae-teach` command: `vae-teach present VIEW` (a widget on a projector, the present
 extra) and `vae-teach assign COURSE` (nbgrader assignments, the instructor extra)."""
 
+import importlib
+import importlib.util
 import sys
 
 USAGE = """\
@@ -19,14 +21,23 @@ def main(argv=None) -> int:
         print(USAGE)
         return 0 if argv else 2
     command, rest = argv[0], argv[1:]
-    if command == "present":
-        from vae_teach.present import main as run
-    elif command == "assign":
-        from vae_teach.assign import main as run
-    else:
+    # each command: its module, and the extra that installs what it runs (Voilà, nbgrader)
+    commands = {
+        "present": ("vae_teach.present", "present", "voila"),
+        "assign": ("vae_teach.assign", "instructor", "nbgrader"),
+    }
+    if command not in commands:
         print(f"vae-teach: unknown command {command!r}\n\n{USAGE}", file=sys.stderr)
         return 2
-    return run(rest)
+    module, extra, needs = commands[command]
+    if importlib.util.find_spec(needs) is None:
+        print(
+            f'vae-teach {command} needs {needs}: pip install -e ".[{extra}]" '
+            f'(or pip install "vae-teach[{extra}]")',
+            file=sys.stderr,
+        )
+        return 2
+    return importlib.import_module(module).main(rest)
 
 
 if __name__ == "__main__":

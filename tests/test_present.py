@@ -1,0 +1,79 @@
+"""`vae-teach present` without a browser: the notebook cell it serves builds the right widget,
+bad arguments are refused by name, and the command line answers. The page itself, in Voilà and
+Chromium, is tests/browser/test_present_browser.py."""
+
+import ast
+
+import pytest
+
+from vae_teach import cli, present
+
+
+def build(code: str):
+    """Run the generated cell as a kernel would and return its last expression's value."""
+    tree = ast.parse(code)
+    namespace = {}
+    exec(compile(ast.Module(tree.body[:-1], []), "<cell>", "exec"), namespace)
+    return eval(compile(ast.Expression(tree.body[-1].value), "<cell>", "eval"), namespace)
+
+
+@pytest.mark.parametrize(
+    "view, model, kind, sliders",
+    [
+        ("explorer", "vae2", "LatentExplorer", 2),
+        ("explorer", "ae2", "LatentExplorer", 2),
+        # notebook 07: β = 16 keeps two active latents (KL > 0.1 nats), the others collapse
+        ("traversal", "betavae_b16", "TraversalExplorer", 2),
+        ("traversal", "vae2", "TraversalExplorer", 2),
+    ],
+)
+def test_the_served_cell_builds_the_widget(view, model, kind, sliders):
+    widget = build(present.widget_code(view, model, "presenter", digits=300))
+    assert type(widget).__name__ == kind and widget.size == "presenter"
+    assert len(widget.dims) == sliders
+    assert "size presenter" in widget.digest()
+
+
+def test_all_latents_gives_every_slider():
+    widget = build(present.widget_code("traversal", "betavae_b16", "normal", all_latents=True))
+    assert len(widget.dims) == 8 and widget.size == "normal"
+
+
+@pytest.mark.parametrize(
+    "args, word",
+    [
+        (("slides", "vae2"), "view"),
+        (("explorer", "vae3"), "model"),
+        (("explorer", "betavae_b4"), "MNIST"),
+        (("traversal", "ae2"), "autoencoder"),
+        (("explorer", "vae2", "huge"), "size"),
+    ],
+)
+def test_bad_arguments_are_refused_by_name(args, word):
+    with pytest.raises(ValueError, match=word):
+        present.widget_code(*args)
+
+
+def test_the_command_line(capsys):
+    assert cli.main([]) == 2 and "vae-teach present" in capsys.readouterr().out
+    assert cli.main(["--help"]) == 0
+    assert cli.main(["slides"]) == 2 and "unknown command" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as stop:
+        cli.main(["present", "traversal", "--model", "ae2"])
+    assert stop.value.code == 2 and "autoencoder" in capsys.readouterr().err
+
+
+def test_voila_serves_local_files_only():
+    command = present.voila_command(present.Path("x.ipynb"), 8123)
+    assert "--Voila.ip=127.0.0.1" in command and f"--template={present.TEMPLATE}" in command
+    # the lab template's CDN links are dropped by the template, line by line
+    assert "'https://' not in line" in present.TEMPLATE_INDEX
+
+
+def test_a_missing_extra_is_named(monkeypatch, capsys):
+    real = cli.importlib.util.find_spec
+    monkeypatch.setattr(
+        cli.importlib.util, "find_spec", lambda name: None if name == "voila" else real(name)
+    )
+    assert cli.main(["present", "explorer"]) == 2
+    assert '".[present]"' in capsys.readouterr().err
