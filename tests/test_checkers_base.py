@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from vae_teach.checkers import Verdict, check_function, compare
+from vae_teach.checkers import Mistake, Verdict, check_function, compare
 from vae_teach.elbo import ELBOTerms
 from vae_teach.kl import gaussian_kl
 
@@ -58,7 +58,9 @@ def test_check_function_wrong_solutions():
         return (mu**2 + logvar.exp() - 1 - logvar).sum(-1)
 
     hint = "the closed form has a factor ½"
-    verdict = check_function(forgot_half, gaussian_kl, INPUTS, mistakes={hint: forgot_half})
+    verdict = check_function(
+        forgot_half, gaussian_kl, INPUTS, mistakes=[Mistake(hint, forgot_half)]
+    )
     assert verdict.status == "wrong" and verdict.message.endswith(hint)
     verdict = check_function(lambda mu, logvar: gaussian_kl(mu, logvar).sum(), gaussian_kl, INPUTS)
     assert verdict.status == "wrong" and "shape ()" in verdict.message
