@@ -7,6 +7,7 @@
 2, 1, 0 and 0 out of 2.
 """
 
+import ast
 import csv
 import json
 import os
@@ -95,3 +96,26 @@ def test_nbgrader_grades_right_close_wrong_and_untouched(course):
     scores = {student: float(rows[student]["score"]) for student in SUBMISSIONS}
     assert scores == {student: score for student, (_, score) in SUBMISSIONS.items()}
     assert {float(rows[s]["max_score"]) for s in SUBMISSIONS} == {2.0}
+
+
+@pytest.mark.parametrize(
+    "solution", sorted((ROOT / "solutions").glob("[0-9][0-9]_*.py")), ids=lambda p: p.stem
+)
+def test_every_source_notebook_gives_full_marks_to_its_solution(solution):
+    # Without nbgrader (that is the test above, for one notebook): the source notebook's cells
+    # run in order in one namespace, as nbgrader's autograder runs them on a submission that is
+    # the reference solution; every autograder cell must give full points.
+    nb = assign.source_notebook(solution, ROOT / "notebooks" / f"{solution.stem}.ipynb")
+    namespace, points = {}, []
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        meta = cell.metadata["nbgrader"]
+        tree = ast.parse(cell.source)
+        if meta["grade"]:
+            exec(compile(ast.Module(tree.body[:-1], []), "<check>", "exec"), namespace)
+            value = eval(compile(ast.Expression(tree.body[-1].value), "<check>", "eval"), namespace)
+            points.append((value, meta["points"]))
+        else:
+            exec(compile(tree, "<cell>", "exec"), namespace)
+    assert points and all(value == full == assign.POINTS for value, full in points), points
