@@ -85,4 +85,7 @@ VARIANTS = [
         'models[16.0], x[::97], kl=sweep[16.0]["kl_j"]',
         "ex. 1: the traversal widget on the β = 16 model",
     ),
+    # --- 08 beyond
+    ("08_beyond.ipynb", "c17", "seed=0)", "seed=1)", "ex. 1: retrain the document VAE, seed=1"),
+    ("08_beyond.ipynb", "c37", "sigma=0.2)", "sigma=0.5)", "ex. 3: a noisier decoder, sigma=0.5"),
 ]

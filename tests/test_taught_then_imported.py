@@ -18,6 +18,7 @@ TAUGHT = {
     "03_elbo.ipynb": ["likelihoods.bernoulli_log_likelihood"],
     "04_reparameterisation.ipynb": ["elbo.reparameterize"],
     "06_vae.ipynb": ["elbo.elbo"],
+    "08_beyond.ipynb": ["documents.DocumentVAE"],
 }
 
 
