@@ -19,6 +19,8 @@ Each module holds one concept, in the form the notebooks first teach and then im
 | `widgets`, `explorer` | PNG-based widgets, the latent explorer, traversals | 02–07 |
 | `pretrained` | shipped weights, checked by SHA-256 | 06 |
 | `sprites`, `disentanglement` | shapes with known factors; MIG, β-TCVAE terms | 07 |
+| `documents` | documents with known topics; the bag-of-words document VAE | 08 |
+| `wake_sleep` | wake–sleep against the VAE on the exact linear-Gaussian model | 08 |
 | `sections` | `requires`: after a restart, a section says what to run first | all |
 | `checkers` | exercise checkers that say right, close or wrong, and why | all |
 | `links` | the repository name and the Binder/Colab links built from it | README |
@@ -40,6 +42,7 @@ MODULES = (
     "corruption",
     "data",
     "disentanglement",
+    "documents",
     "elbo",
     "estimators",
     "explorer",
@@ -55,6 +58,7 @@ MODULES = (
     "seeding",
     "sprites",
     "train",
+    "wake_sleep",
     "widgets",
 )
 
