@@ -89,7 +89,7 @@ def test_nbgrader_grades_right_close_wrong_and_untouched(course):
         folder = course / "submitted" / student / NAME
         folder.mkdir(parents=True)
         (folder / f"{NAME}.ipynb").write_text(json.dumps(nb))
-    nbgrader(course, "autograde", NAME, "--create")
+    nbgrader(course, "autograde", NAME)  # as the README says: students are added as found
     nbgrader(course, "export", "--to=grades.csv")
     with open(course / "grades.csv", newline="") as handle:
         rows = {row["student_id"]: row for row in csv.DictReader(handle)}
