@@ -17,15 +17,16 @@ from vae_teach import checkers
 
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS = ROOT / "solutions"
-# Notebooks whose answers are still to be written: expected to fail the coverage tests below.
-NOT_YET = {"08_beyond": "notebook 08 was written after the solutions"}
-NOTEBOOKS = [
+# Notebooks whose worked answers (.md) are still to be written: expected to fail that test.
+NOT_YET = {"08_beyond": "notebook 08 came after the solutions: its code solution only, so far"}
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+WITH_ANSWERS = [
     pytest.param(
         path,
         id=path.stem,
         marks=[pytest.mark.xfail(reason=NOT_YET[path.stem])] if path.stem in NOT_YET else [],
     )
-    for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    for path in NOTEBOOKS
 ]
 
 
@@ -87,7 +88,7 @@ def test_the_checker_refuses_the_stub(path, number, function, checker):
     assert getattr(checkers, checker)(stub).status == "wrong"
 
 
-@pytest.mark.parametrize("notebook", NOTEBOOKS)
+@pytest.mark.parametrize("notebook", WITH_ANSWERS)
 def test_every_exercise_has_an_answer(notebook):
     numbers = notebook_exercises(notebook)
     answers = SOLUTIONS / f"{notebook.stem}.md"
@@ -98,7 +99,7 @@ def test_every_exercise_has_an_answer(notebook):
     assert headings == set(numbers), f"{answers.name}: answers {headings}, exercises {numbers}"
 
 
-@pytest.mark.parametrize("notebook", NOTEBOOKS)
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
 def test_every_implement_exercise_has_code(notebook):
     # Each checker the notebook calls is covered by a code solution for that notebook.
     rows = [c.values for c in CODE_SOLUTIONS]
