@@ -143,3 +143,16 @@ def test_importance_weighted_bound_rises_with_k_and_k1_is_the_elbo_in_expectatio
     with torch.no_grad():
         elbo = -model.loss(counts)["loss"]
     assert abs(l1.mean() - elbo) < 4 * l1.std() / 8 + 1.0
+
+
+def test_importance_weighted_bound_does_not_depend_on_the_chunk_size():
+    torch.manual_seed(0)
+    model = docs.DocumentVAE()
+    counts = docs.make_documents(8, seed=0).counts
+    a = docs.importance_weighted_log_px(
+        model, counts, 30, torch.Generator().manual_seed(0), chunk=7
+    )
+    b = docs.importance_weighted_log_px(
+        model, counts, 30, torch.Generator().manual_seed(0), chunk=30
+    )
+    assert torch.allclose(a, b, atol=1e-5)

@@ -260,15 +260,22 @@ def one_hot_words(words) -> torch.Tensor:
     return F.one_hot(words, len(VOCABULARY)).float()
 
 
-def importance_weighted_log_px(model: DocumentVAE, counts, k: int, generator=None):
-    """L_k ≤ log p_θ(x) for the bag-of-words VAE (notebook 06's bound), (B, V) -> (B,)."""
+def importance_weighted_log_px(model: DocumentVAE, counts, k: int, generator=None, chunk=50):
+    """L_k ≤ log p_θ(x) for the bag-of-words VAE (notebook 06's bound), (B, V) -> (B,).
+
+    The k samples are drawn `chunk` at a time, so memory stays at chunk · B · V numbers.
+    """
     k = _checks.integer(k, "k", minimum=1)
+    chunk = _checks.integer(chunk, "chunk", minimum=1)
+    terms = []
     with torch.no_grad():
         mu, logvar = model.encode(counts)
-        eps = torch.randn((k, *mu.shape), generator=generator)
-        z = mu + torch.exp(0.5 * logvar) * eps  # (k, B, Z)
-        logits = model.decode(z)  # (k, B, V)
-        log_px_z = bag_of_words_log_likelihood(counts.expand(k, -1, -1), logits)
-        log_pz = -0.5 * (z**2 + math.log(2 * math.pi)).sum(-1)
-        log_qz = -0.5 * (eps**2 + logvar + math.log(2 * math.pi)).sum(-1)
-        return importance_weighted_bound(log_px_z, log_pz, log_qz)
+        for start in range(0, k, chunk):
+            eps = torch.randn((min(chunk, k - start), *mu.shape), generator=generator)
+            z = mu + torch.exp(0.5 * logvar) * eps  # (n, B, Z)
+            # log p_θ(x|z_k) + log p(z_k) − log q_φ(z_k|x): (n, B)
+            log_px_z = bag_of_words_log_likelihood(counts.expand(len(z), -1, -1), model.decode(z))
+            log_pz = -0.5 * (z**2 + math.log(2 * math.pi)).sum(-1)
+            log_qz = -0.5 * (eps**2 + logvar + math.log(2 * math.pi)).sum(-1)
+            terms.append((log_px_z, log_pz, log_qz))
+    return importance_weighted_bound(*(torch.cat(parts) for parts in zip(*terms, strict=True)))
