@@ -88,4 +88,6 @@ VARIANTS = [
     # --- 08 beyond
     ("08_beyond.ipynb", "c17", "seed=0)", "seed=1)", "ex. 1: retrain the document VAE, seed=1"),
     ("08_beyond.ipynb", "c37", "sigma=0.2)", "sigma=0.5)", "ex. 3: a noisier decoder, sigma=0.5"),
+    # --- 09 conditional VAE
+    ("09_conditional_vae.ipynb", "c09", "epochs=8", "epochs=16", "ex. 3: train for 16 epochs"),
 ]

@@ -19,6 +19,7 @@ TAUGHT = {
     "04_reparameterisation.ipynb": ["elbo.reparameterize"],
     "06_vae.ipynb": ["elbo.elbo"],
     "08_beyond.ipynb": ["documents.DocumentVAE"],
+    "09_conditional_vae.ipynb": ["conditional.ConditionalVAE"],
 }
 
 

@@ -21,6 +21,7 @@ Each module holds one concept, in the form the notebooks first teach and then im
 | `sprites`, `disentanglement` | shapes with known factors; MIG, β-TCVAE terms | 07 |
 | `documents` | documents with known topics; the bag-of-words document VAE | 08 |
 | `wake_sleep` | wake–sleep against the VAE on the exact linear-Gaussian model | 08 |
+| `conditional` | the conditional VAE and its digit-and-style widget | 09 |
 | `sections` | `requires`: after a restart, a section says what to run first | all |
 | `checkers` | exercise checkers that say right, close or wrong, and why | all |
 | `links` | the repository name and the Binder/Colab links built from it | README |
@@ -39,6 +40,7 @@ from vae_teach.seeding import set_seed
 # `import vae_teach` stays light: no ipywidgets or matplotlib until a widget or plot is used.
 MODULES = (
     "checkers",
+    "conditional",
     "corruption",
     "data",
     "disentanglement",

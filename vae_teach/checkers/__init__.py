@@ -6,7 +6,7 @@ an error in the student's code becomes a "wrong" verdict that shows the error.
 
 - `_engine`: the shared machinery (`Verdict`, `run_student`, `compare`, `check_function`)
   and `Mistake(hint, function, verdict)`, one row per known mistake;
-- `nb01` … `nb08`: each notebook's checkers, its test inputs and its known mistakes.
+- `nb01` … `nb09`: each notebook's checkers, its test inputs and its known mistakes.
 
 `TIME_LIMIT` (seconds per test input) may be changed here: `checkers.TIME_LIMIT = 30`.
 """
@@ -32,6 +32,7 @@ from vae_teach.checkers.nb05 import check_gaussian_kl
 from vae_teach.checkers.nb06 import check_importance_weighted_bound
 from vae_teach.checkers.nb07 import check_free_bits, check_total_correlation
 from vae_teach.checkers.nb08 import check_bag_of_words_log_likelihood
+from vae_teach.checkers.nb09 import check_condition
 from vae_teach.elbo import importance_weighted_bound  # the reference of notebook 06's exercise
 
 # How long a student's function may run on one test input before it counts as stuck.
@@ -46,6 +47,7 @@ __all__ = [
     "Verdict",
     "changed_inputs",
     "check_bag_of_words_log_likelihood",
+    "check_condition",
     "check_free_bits",
     "check_function",
     "check_gaussian_kl",
