@@ -54,7 +54,7 @@ def bernoulli_log_likelihood(x: torch.Tensor, logits: torch.Tensor) -> torch.Ten
     check_pixels(x, "x")
     check_tensor(logits, "logits")
     check_same_shape(x, logits, "x", "logits")
-    # log p(x|z) = Σ_i [x_i log σ(l_i) + (1 − x_i) log(1 − σ(l_i))] = −BCE(l, x), per pixel
+    # per pixel j, a = logits: x_j log sigmoid(a_j) + (1 − x_j) log(1 − sigmoid(a_j)) = −BCE
     log_p = -F.binary_cross_entropy_with_logits(logits, x, reduction="none")
     # sum over pixels: (B, ...) -> (B,)
     return log_p.reshape(len(x), -1).sum(1)
