@@ -19,7 +19,7 @@ from vae_teach.estimators import (
     score_function_variance,
 )
 
-# (mu, std, k) cases: the three of notebook 04 and an uneven 3-D one
+# (mu, std, c) cases: the three of notebook 04 and an uneven 3-D one
 CASES = [
     ([1.0], [1.0], 0.0),
     ([1.0], [1.0], 3.0),
@@ -66,28 +66,28 @@ def test_exact_gradients_match_autograd_of_quadrature():
     """∇ of E f computed by Gauss–Hermite quadrature (exact for polynomials) and autograd."""
     nodes, weights = np.polynomial.hermite_e.hermegauss(10)
     nodes, weights = _t(nodes), _t(weights) / np.sqrt(2 * np.pi)
-    for mu_v, std_v, k in CASES:
+    for mu_v, std_v, c in CASES:
         mu, std = _t(mu_v).requires_grad_(), _t(std_v).requires_grad_()
-        # E f = Σ_d Σ_i w_i (μ_d + σ_d x_i − k)²
-        expectation = (weights[:, None] * (mu + std * nodes[:, None] - k) ** 2).sum()
+        # E f = Σ_d Σ_i w_i (μ_d + σ_d x_i − c)²
+        expectation = (weights[:, None] * (mu + std * nodes[:, None] - c) ** 2).sum()
         g_mu, g_std = torch.autograd.grad(expectation, (mu, std))
-        exact_mu, exact_std = quadratic_exact_gradients(mu.detach(), std.detach(), k)
+        exact_mu, exact_std = quadratic_exact_gradients(mu.detach(), std.detach(), c)
         torch.testing.assert_close(exact_mu, g_mu)
         torch.testing.assert_close(exact_std, g_std)
 
 
-@pytest.mark.parametrize("mu_v, std_v, k", CASES)
+@pytest.mark.parametrize("mu_v, std_v, c", CASES)
 @pytest.mark.parametrize("estimator", [score_function_gradients, reparameterisation_gradients])
-def test_estimators_are_unbiased(estimator, mu_v, std_v, k):
+def test_estimators_are_unbiased(estimator, mu_v, std_v, c):
     """|mean of N estimates − exact| < 5 standard errors, for every coordinate of μ and σ."""
     mu, std = _t(mu_v), _t(std_v)
-    grads = estimator(lambda z: quadratic(z, k), mu, std, _draws(N, len(mu_v)))
-    for grad, exact in zip(grads, quadratic_exact_gradients(mu, std, k), strict=True):
+    grads = estimator(lambda z: quadratic(z, c), mu, std, _draws(N, len(mu_v)))
+    for grad, exact in zip(grads, quadratic_exact_gradients(mu, std, c), strict=True):
         standard_error = grad.std(0) / N**0.5
         assert ((grad.mean(0) - exact).abs() < 5 * standard_error).all()
 
 
-@pytest.mark.parametrize("mu_v, std_v, k", CASES)
+@pytest.mark.parametrize("mu_v, std_v, c", CASES)
 @pytest.mark.parametrize(
     "estimator, variance",
     [
@@ -95,11 +95,11 @@ def test_estimators_are_unbiased(estimator, mu_v, std_v, k):
         (reparameterisation_gradients, reparameterisation_variance),
     ],
 )
-def test_measured_variance_matches_closed_form(estimator, variance, mu_v, std_v, k):
+def test_measured_variance_matches_closed_form(estimator, variance, mu_v, std_v, c):
     """Sample variance within 5 standard errors of the closed form; SE² = (m4 − s⁴) / N."""
     mu, std = _t(mu_v), _t(std_v)
-    grads = estimator(lambda z: quadratic(z, k), mu, std, _draws(N, len(mu_v), seed=1))
-    for grad, closed in zip(grads, variance(mu, std, k), strict=True):
+    grads = estimator(lambda z: quadratic(z, c), mu, std, _draws(N, len(mu_v), seed=1))
+    for grad, closed in zip(grads, variance(mu, std, c), strict=True):
         centred = grad - grad.mean(0)
         s2, m4 = (centred**2).mean(0), (centred**4).mean(0)
         standard_error = ((m4 - s2**2) / N) ** 0.5
@@ -116,18 +116,18 @@ def test_wrong_variance_would_be_caught():
     assert ((s2 - 1.1 * score_function_variance(mu, std)[0]).abs() > 5 * standard_error).all()
 
 
-@pytest.mark.parametrize("k, ratio", [(0.0, 7.5), (3.0, 21.75), (-3.0, 123.75)])
-def test_quoted_ratios_one_dim(k, ratio):
+@pytest.mark.parametrize("c, ratio", [(0.0, 7.5), (3.0, 21.75), (-3.0, 123.75)])
+def test_quoted_ratios_one_dim(c, ratio):
     """Score/reparam variance ratio of the μ-gradient at μ = σ = 1 (notebook 04's numbers)."""
     mu, std = _t([1.0]), _t([1.0])
-    sf_mu, _ = score_function_variance(mu, std, k)
-    rp_mu, _ = reparameterisation_variance(mu, std, k)
+    sf_mu, _ = score_function_variance(mu, std, c)
+    rp_mu, _ = reparameterisation_variance(mu, std, c)
     assert (sf_mu / rp_mu).item() == pytest.approx(ratio, rel=1e-12)
     # and by simulation, within 5 %
     eps = _draws(N, 1, seed=2)
     measured = (
-        score_function_gradients(lambda z: quadratic(z, k), mu, std, eps)[0].var()
-        / reparameterisation_gradients(lambda z: quadratic(z, k), mu, std, eps)[0].var()
+        score_function_gradients(lambda z: quadratic(z, c), mu, std, eps)[0].var()
+        / reparameterisation_gradients(lambda z: quadratic(z, c), mu, std, eps)[0].var()
     )
     assert measured.item() == pytest.approx(ratio, rel=0.05)
 
@@ -171,7 +171,7 @@ def test_estimator_histograms_widget():
     from vae_teach.widgets import EstimatorHistograms
 
     widget = EstimatorHistograms(n=2_000)
-    widget.k.value = 3.0
+    widget.c.value = 3.0
     digest = widget.digest()
-    assert "k=3.00" in digest and "closed form 87" in digest and "exact -4" in digest
+    assert "c=3.00" in digest and "closed form 87" in digest and "exact -4" in digest
     assert widget.image.value[:4] == b"\x89PNG"

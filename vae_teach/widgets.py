@@ -440,17 +440,17 @@ class ELBOLab(Widget):
 class EstimatorHistograms(Widget):
     """Histograms of single-sample score-function and reparameterisation gradients (04).
 
-    For f(z) = (z − k)² and z ~ N(μ, σ²): one panel per parameter (μ, σ), the exact gradient as
-    a line. The draws ε are fixed once, so moving a slider changes only μ, σ or k.
+    For f(z) = (z − c)² and z ~ N(μ, σ²): one panel per parameter (μ, σ), the exact gradient as
+    a line. The draws ε are fixed once, so moving a slider changes only μ, σ or c.
 
     Args:
         n: number of draws of ε.
         seed: seed of the draws.
         size: "normal" or "presenter".
-        mu, std, k: where the sliders start.
+        mu, std, c: where the sliders start (c is the centre of f).
     """
 
-    def __init__(self, n=100_000, seed=0, size="normal", mu=1.0, std=1.0, k=0.0):
+    def __init__(self, n=100_000, seed=0, size="normal", mu=1.0, std=1.0, c=0.0):
         sz = _size(size)
         self.size = size
         # fixed draws ε ~ N(0, 1): (n, 1), float64 so that digests are stable
@@ -458,12 +458,12 @@ class EstimatorHistograms(Widget):
         self.eps = torch.randn(n, 1, generator=gen, dtype=torch.float64)
         self.mu = slider("μ (mean)", -3.0, 3.0, mu, 0.1, size)
         self.sigma = slider("σ (std)", 0.2, 3.0, std, 0.1, size)
-        self.k = slider("k (f = (z−k)²)", -4.0, 4.0, k, 0.5, size)
+        self.c = slider("c (f = (z−c)²)", -4.0, 4.0, c, 0.5, size)
         self.image = ipywidgets.Image(format="png")
         self.dpi = sz["dpi"]
-        for s in (self.mu, self.sigma, self.k):
+        for s in (self.mu, self.sigma, self.c):
             s.observe(lambda change: self.update(), names="value")
-        self.widget = ipywidgets.VBox([self.mu, self.sigma, self.k, self.image])
+        self.widget = ipywidgets.VBox([self.mu, self.sigma, self.c, self.image])
         self.update()
 
     def gradients(self):
@@ -476,20 +476,20 @@ class EstimatorHistograms(Widget):
 
         mu = torch.tensor([self.mu.value], dtype=torch.float64)
         std = torch.tensor([self.sigma.value], dtype=torch.float64)
-        k = float(self.k.value)
+        c = float(self.c.value)
         out = {}
         for name, fn in [
             ("score", score_function_gradients),
             ("reparam", reparameterisation_gradients),
         ]:
-            g_mu, g_std = fn(lambda z: quadratic(z, k), mu, std, self.eps)
+            g_mu, g_std = fn(lambda z: quadratic(z, c), mu, std, self.eps)
             out[name] = (g_mu[:, 0].numpy(), g_std[:, 0].numpy())
         return out
 
     def exact(self):
-        """Exact gradients (d/dμ, d/dσ) of E[(z − k)²] = (μ − k)² + σ²."""
-        # ∂/∂μ = 2(μ − k), ∂/∂σ = 2σ
-        return 2 * (self.mu.value - self.k.value), 2 * self.sigma.value
+        """Exact gradients (d/dμ, d/dσ) of E[(z − c)²] = (μ − c)² + σ²."""
+        # ∂/∂μ = 2(μ − c), ∂/∂σ = 2σ
+        return 2 * (self.mu.value - self.c.value), 2 * self.sigma.value
 
     def closed_form_variances(self):
         """{"score": (var_mu, var_std), "reparam": (…)} of one sample, from the closed forms."""
@@ -502,7 +502,7 @@ class EstimatorHistograms(Widget):
             ("score", score_function_variance),
             ("reparam", reparameterisation_variance),
         ]:
-            out[name] = tuple(v.item() for v in fn(mu, std, float(self.k.value)))
+            out[name] = tuple(v.item() for v in fn(mu, std, float(self.c.value)))
         return out
 
     def figure(self):
@@ -546,12 +546,12 @@ class EstimatorHistograms(Widget):
     def digest(self) -> str:
         """Slider values, exact gradients, measured and closed-form variances, rounded."""
         grads, exact, closed = self.gradients(), self.exact(), self.closed_form_variances()
-        parts = [f"μ={self.mu.value:.2f} σ={self.sigma.value:.2f} k={self.k.value:.2f}"]
+        parts = [f"μ={self.mu.value:.2f} σ={self.sigma.value:.2f} c={self.c.value:.2f}"]
         for i, label in enumerate(["d/dμ", "d/dσ"]):
             var_s, var_r = grads["score"][i].var(), grads["reparam"][i].var()
             parts.append(
-                f"{label}: exact {exact[i]:.3g}; variance score {var_s:.2g} "
-                f"(closed form {closed['score'][i]:.3g}), reparam {var_r:.2g} "
+                f"{label}: exact {exact[i]:.3g}; variance score {var_s:.3g} "
+                f"(closed form {closed['score'][i]:.3g}), reparam {var_r:.3g} "
                 f"(closed form {closed['reparam'][i]:.3g})"
             )
         return " | ".join(parts)
