@@ -345,7 +345,7 @@ class DecoderSliders(Widget):
         return ipywidgets.VBox([self.image_view, self.readout, self.slider_box])
 
     def describe(self) -> str:
-        """z and a coarse description of the decoded image (ink mean and ink centre)."""
+        """z and a coarse description of the decoded image (ink mean; ink centre as row, column)."""
         image = self.image if self.image is not None else self.decode(self._z)
         grey = image if image.ndim == 2 else image.mean(axis=2)
         rows, cols = np.indices(grey.shape)
@@ -354,7 +354,7 @@ class DecoderSliders(Widget):
         values = ", ".join(f"{self._z[d]:+.2f}" for d in self.dims)
         return (
             f"z=({values}); image {'x'.join(map(str, grey.shape))}, mean ink {grey.mean():.2f}, "
-            f"ink centre ({centre[0]:.0f}, {centre[1]:.0f})"
+            f"ink centre at row {centre[0]:.0f}, column {centre[1]:.0f}"
         )
 
     def digest(self) -> str:
@@ -725,7 +725,8 @@ class LatentExplorer(DecoderSliders):
         if self.jumped is not None and self.labels is not None:
             jumped += f" (label {self.labels[self.jumped]})"
         return (
-            f"{self.describe()}; marker at px ({row}, {col}) of {height}x{width}{jumped}; "
+            f"{self.describe()}; marker at row {row}, column {col} of the {height}x{width} map"
+            f"{jumped}; "
             f"size {self.size}"
         )
 
