@@ -106,6 +106,19 @@ def tensor(value, name: str, batch: bool = True, finite: bool = True) -> torch.T
     return value
 
 
+def broadcasts_to(value: torch.Tensor, target: torch.Tensor, name: str, target_name: str) -> None:
+    """ValueError unless `value` broadcasts to the shape of `target` (without growing it)."""
+    try:
+        fits = torch.broadcast_shapes(value.shape, target.shape) == target.shape
+    except RuntimeError:
+        fits = False
+    if not fits:
+        raise ValueError(
+            f"{name} of shape {tuple(value.shape)} does not broadcast to {target_name} of shape "
+            f"{tuple(target.shape)}"
+        )
+
+
 def pixels(x, name: str = "x") -> torch.Tensor:
     """Data for a Bernoulli likelihood: a float tensor, non-empty batch, values in [0, 1]."""
     tensor(x, name)

@@ -7,6 +7,7 @@ dimension. Every function returns one number per example, in nats. Taught in 05 
 
 import torch
 
+from vae_teach import _checks
 from vae_teach.gaussian import cholesky, cholesky_logdet, kl_to_standard_normal
 from vae_teach.likelihoods import check_same_shape, check_tensor
 
@@ -43,15 +44,7 @@ def gaussian_kl_between(
     check_tensor(logvar_p, "logvar_p")
     check_same_shape(mu_q, logvar_q, "mu_q", "logvar_q")
     for value, name in [(mu_p, "mu_p"), (logvar_p, "logvar_p")]:
-        try:
-            fits = torch.broadcast_shapes(value.shape, mu_q.shape) == mu_q.shape
-        except RuntimeError:
-            fits = False
-        if not fits:
-            raise ValueError(
-                f"{name} of shape {tuple(value.shape)} does not broadcast to mu_q of shape "
-                f"{tuple(mu_q.shape)}"
-            )
+        _checks.broadcasts_to(value, mu_q, name, "mu_q")
     # σ_q² / σ_p² = exp(log σ_q² − log σ_p²)
     var_ratio = (logvar_q - logvar_p).exp()
     # (μ_q − μ_p)² / σ_p²

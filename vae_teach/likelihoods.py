@@ -76,15 +76,7 @@ def gaussian_log_likelihood(x: torch.Tensor, mean: torch.Tensor, logvar=0.0) -> 
     check_same_shape(x, mean, "x", "mean")
     if isinstance(logvar, torch.Tensor):
         check_tensor(logvar.reshape(-1), "logvar")
-        try:
-            fits = torch.broadcast_shapes(logvar.shape, x.shape) == x.shape
-        except RuntimeError:
-            fits = False
-        if not fits:
-            raise ValueError(
-                f"logvar of shape {tuple(logvar.shape)} does not broadcast to x of shape "
-                f"{tuple(x.shape)}"
-            )
+        _checks.broadcasts_to(logvar, x, "logvar", "x")
     else:
         logvar = torch.tensor(_checks.real(logvar, "logvar"), dtype=x.dtype, device=x.device)
     # log N(x; m, σ²) = −½ [log 2π + log σ² + (x − m)² / σ²], per pixel

@@ -18,15 +18,13 @@ Every expectation has a closed form here (float64), so both can be trained on ex
 gradients, with no Monte Carlo noise, and judged by exact numbers (`vae_teach.linear_gaussian`).
 """
 
-import math
-
 import torch
 from torch import nn
 
 from vae_teach import _checks
+from vae_teach.gaussian import LOG_2PI, diagonal_log_density, standard_normal_log_density
 from vae_teach.linear_gaussian import LinearGaussian, kl_full_covariance, log_px, posterior
 
-LOG_2PI = math.log(2.0 * math.pi)
 METHODS = ("vae", "wake-sleep")
 
 
@@ -129,17 +127,17 @@ class LinearGaussianLearner(nn.Module):
 
     def _log_joint(self, x, z):
         """log p_θ(x, z) = log N(x; W z + b, σ² I) + log N(z; 0, I): (..., N)."""
-        D, d = x.shape[-1], z.shape[-1]
+        D = x.shape[-1]
         sq_err = ((x - z @ self.W.T - self.b) ** 2).sum(-1)
         log_px_z = -0.5 * (
             D * (LOG_2PI + 2 * self.log_sigma) + sq_err / torch.exp(2 * self.log_sigma)
         )
-        return log_px_z - 0.5 * (d * LOG_2PI + (z**2).sum(-1))
+        return log_px_z + standard_normal_log_density(z).sum(-1)
 
 
 def _diag_log_normal(z, mu, logvar):
     """log N(z; μ, diag exp(logvar)), summed over the last dim."""
-    return -0.5 * (LOG_2PI + logvar + (z - mu) ** 2 / logvar.exp()).sum(-1)
+    return diagonal_log_density(z, mu, logvar).sum(-1)
 
 
 def train_step(learner: LinearGaussianLearner, x, method: str, optimizer) -> None:
