@@ -16,14 +16,16 @@ def test_vocabulary_and_topics_are_readable_and_distinct():
 
 
 def test_topic_word_matrix_rows_are_distributions_with_the_stated_shares():
-    beta = docs.topic_word_matrix()
-    assert beta.shape == (5, 60) and torch.allclose(beta.sum(1), torch.ones(5, dtype=beta.dtype))
-    assert (beta > 0).all()
+    topic_word = docs.topic_word_matrix()
+    assert topic_word.shape == (5, 60) and torch.allclose(
+        topic_word.sum(1), torch.ones(5, dtype=topic_word.dtype)
+    )
+    assert (topic_word > 0).all()
     uniform = (1 - docs.OWN_SHARE - docs.COMMON_SHARE) / 60
     # topic 2 (football): its own ten words, the common words, and the even rest
-    assert beta[2, 20:30].sum() == pytest.approx(docs.OWN_SHARE + 10 * uniform)
-    assert beta[2, 50:].sum() == pytest.approx(docs.COMMON_SHARE + 10 * uniform)
-    assert beta[2, :20].sum() == pytest.approx(20 * uniform)
+    assert topic_word[2, 20:30].sum() == pytest.approx(docs.OWN_SHARE + 10 * uniform)
+    assert topic_word[2, 50:].sum() == pytest.approx(docs.COMMON_SHARE + 10 * uniform)
+    assert topic_word[2, :20].sum() == pytest.approx(20 * uniform)
 
 
 def test_mixtures_are_the_sixty_thetas():
@@ -43,13 +45,13 @@ def test_make_documents_is_deterministic_and_consistent():
     assert a.counts.shape == (50, 60) and a.words.shape == (50, docs.LENGTH)
     assert torch.equal(a.counts, torch.nn.functional.one_hot(a.words, 60).sum(1).float())
     assert (a.second != a.topic).all()
-    assert torch.allclose(a.theta[torch.arange(50), a.topic], 1 - a.rho)
+    assert torch.allclose(a.mixture[torch.arange(50), a.topic], 1 - a.rho)
 
 
-def test_word_frequencies_follow_theta_beta():
+def test_word_frequencies_follow_pi_times_topic_word():
     corpus = docs.make_documents(3000, seed=0)
     observed = corpus.counts.sum(0) / corpus.counts.sum()
-    expected = (corpus.theta.double() @ docs.topic_word_matrix()).mean(0)
+    expected = (corpus.mixture.double() @ docs.topic_word_matrix()).mean(0)
     assert (observed - expected).abs().max() < 0.003
 
 

@@ -1,11 +1,15 @@
 """Documents with known topics, and the bag-of-words document VAE (notebook 08).
 
-The data: a small topic model over readable words. Each of K = 5 topics puts most of its
+The data: a small topic model over readable words. Each of the five topics puts most of its
 mass on ten words of its own and the rest on ten common words shared by all topics. A
 document of L words picks a main topic k, a second topic j ≠ k and a weight ρ ∈ RHO, and
-draws each word independently from the mixture θ = (1 − ρ) e_k + ρ e_j:
+draws each word independently from the mixture π = (1 − ρ) e_k + ρ e_j (e_k the k-th unit
+vector):
 
-    x_i | θ ~ Cat(θ β),  i = 1 … L          β: (K, V) topic-word probabilities
+    x_i | π ~ Cat(π Ψ),  i = 1 … L          Ψ: (5, V) topic-word probabilities
+
+(π and Ψ, not θ and β: in the course θ is the decoder's parameters, β the KL weight.) With
+ρ = 0 the second topic plays no part, so the 60 draws (k, j, ρ) give 45 distinct π.
 
 The latent (k, j, ρ) takes finitely many values, so the true model's log p(x) is an exact
 sum (`true_log_px`), and held-out perplexity can be compared with the true model's.
@@ -59,42 +63,46 @@ V = len(VOCABULARY)  # 60 words
 
 
 def topic_word_matrix() -> torch.Tensor:
-    """β: (K, V) float64, row k = p(word | topic k): Zipf-like weights 1/rank inside each group
+    """Ψ: (5, V) float64, row k = p(word | topic k): Zipf-like weights 1/rank inside each group
     of ten words, OWN_SHARE on the topic's own words, COMMON_SHARE on the common words, the
     rest uniform over the vocabulary."""
     K, V = len(TOPICS), len(VOCABULARY)
     zipf = 1.0 / torch.arange(1, 11, dtype=torch.float64)
     zipf = zipf / zipf.sum()
-    beta = torch.full((K, V), (1 - OWN_SHARE - COMMON_SHARE) / V, dtype=torch.float64)
+    topic_word = torch.full((K, V), (1 - OWN_SHARE - COMMON_SHARE) / V, dtype=torch.float64)
     for k in range(K):
-        beta[k, 10 * k : 10 * k + 10] += OWN_SHARE * zipf
-        beta[k, 10 * K :] += COMMON_SHARE * zipf
-    return beta
+        topic_word[k, 10 * k : 10 * k + 10] += OWN_SHARE * zipf
+        topic_word[k, 10 * K :] += COMMON_SHARE * zipf
+    return topic_word
 
 
 class Documents(NamedTuple):
     """A corpus: counts (n, V) float32, words (n, L) int64 in the order drawn, and the truth:
-    topic (n,) main topic k, second (n,) topic j, rho (n,) its weight, theta (n, K)."""
+    topic (n,) main topic k, second (n,) topic j, rho (n,) its weight, mixture (n, 5) = π."""
 
     counts: torch.Tensor
     words: torch.Tensor
     topic: torch.Tensor
     second: torch.Tensor
     rho: torch.Tensor
-    theta: torch.Tensor
+    mixture: torch.Tensor
 
 
 def mixtures() -> torch.Tensor:
-    """Every θ the generator can draw, each equally likely: (K (K − 1) |RHO|, K) float64."""
+    """Every (k, j, ρ) the generator can draw, as its mixture π, each equally likely.
+
+    (K (K − 1) |RHO|, K) = (60, 5) float64; with ρ = 0 the rows for different j coincide
+    (45 distinct π), which leaves the equally weighted sum over the 60 rows unchanged.
+    """
     K = len(TOPICS)
     rows = []
     for k in range(K):
         for j in range(K):
             if j != k:
                 for rho in RHO:
-                    theta = torch.zeros(K, dtype=torch.float64)
-                    theta[k], theta[j] = 1 - rho, rho
-                    rows.append(theta)
+                    pi = torch.zeros(K, dtype=torch.float64)
+                    pi[k], pi[j] = 1 - rho, rho
+                    rows.append(pi)
     return torch.stack(rows)
 
 
@@ -110,21 +118,21 @@ def make_documents(n: int, length: int = LENGTH, seed: int = 0) -> Documents:
     rho = torch.tensor(RHO, dtype=torch.float64)[
         torch.randint(0, len(RHO), (n,), generator=generator)
     ]
-    theta = torch.zeros(n, K, dtype=torch.float64)
-    theta[torch.arange(n), topic] = 1 - rho
-    theta[torch.arange(n), second] += rho
-    # ψ = θ β: each document's word distribution, (n, K) @ (K, V) -> (n, V)
-    psi = theta @ topic_word_matrix()
+    pi = torch.zeros(n, K, dtype=torch.float64)
+    pi[torch.arange(n), topic] = 1 - rho
+    pi[torch.arange(n), second] += rho
+    # ψ = π Ψ: each document's word distribution, (n, K) @ (K, V) -> (n, V)
+    psi = pi @ topic_word_matrix()
     words = torch.multinomial(psi, length, replacement=True, generator=generator)
     counts = F.one_hot(words, len(VOCABULARY)).sum(1).float()
-    return Documents(counts, words, topic, second, rho.float(), theta.float())
+    return Documents(counts, words, topic, second, rho.float(), pi.float())
 
 
 def bag_of_words_log_likelihood(counts, logits) -> torch.Tensor:
     """log p(x|z) = Σ_i log ψ_{x_i} = Σ_v n_v log ψ_v, ψ = softmax(logits), in nats.
 
     The probability of the word sequence; the count vector's own probability (a multinomial)
-    adds `log_multinomial_coefficient(counts)`, which does not depend on z or θ.
+    adds `log_multinomial_coefficient(counts)`, which does not depend on z or the decoder's θ.
 
     Args:
         counts: (B, V) word counts n_v. logits: (B, V) decoder outputs.
@@ -149,12 +157,12 @@ def log_multinomial_coefficient(counts) -> torch.Tensor:
 def true_log_px(counts) -> torch.Tensor:
     """Exact log p(x) of each word sequence under the true topic model, in nats: (n, V) -> (n,).
 
-    p(x) = Σ_θ p(θ) Π_v (θ β)_v^{n_v}, a sum over the finitely many mixtures θ.
+    p(x) = Σ_m p(π_m) Π_v (π_m Ψ)_v^{n_v}, a sum over the finitely many mixtures π_m.
     """
     log_psi = torch.log(mixtures() @ topic_word_matrix())  # (M, V)
-    # log p(x|θ_m) = Σ_v n_v log ψ_mv: (n, V) @ (V, M) -> (n, M)
+    # log p(x|π_m) = Σ_v n_v log ψ_mv: (n, V) @ (V, M) -> (n, M)
     log_terms = counts.double() @ log_psi.T
-    # log Σ_m p(θ_m) p(x|θ_m), p(θ_m) = 1/M
+    # log Σ_m p(π_m) p(x|π_m), p(π_m) = 1/M
     return torch.logsumexp(log_terms, dim=1) - math.log(len(log_psi))
 
 
