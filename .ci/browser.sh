@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Real-browser widget test: JupyterLab on 127.0.0.1 + Debian's Chromium driven by Playwright.
 # Opens notebooks/06_vae.ipynb, runs it, moves the explorer's z1 slider with the keyboard,
-# checks the image changes and the console has no widget errors (tests/browser/); then
+# checks the image changes and the console has no widget errors (tests/browser/); opens
+# notebooks/09_conditional_vae.ipynb, runs it, clicks another digit button of the
+# conditional-VAE widget and moves its z2 slider by keyboard: the pictures change, no
+# widget error (test_conditional_browser.py, about 40 s); then
 # `vae-teach present explorer` and `present traversal` (Voilà): the widget alone, moved by
 # keyboard, no console error, nothing fetched from outside, Ctrl+C stops the server.
 # Called by .ci/run after the README's test command (which made .venv); by hand:

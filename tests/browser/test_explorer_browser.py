@@ -153,13 +153,15 @@ def raise_interrupt(signum, frame):
 
 
 @pytest.fixture
-def lab(tmp_path):
-    """JupyterLab on 127.0.0.1 serving a copy of the notebook; yields (url, token, path)."""
-    if not NOTEBOOK.is_file():
-        pytest.fail(f"notebook not found: {NOTEBOOK}")
+def lab(tmp_path, request):
+    """JupyterLab on 127.0.0.1 serving a copy of the notebook; yields (url, token, path).
+    The notebook is NOTEBOOK unless a test parametrises this fixture indirectly with a path."""
+    notebook = Path(getattr(request, "param", NOTEBOOK))
+    if not notebook.is_file():
+        pytest.fail(f"notebook not found: {notebook}")
     served = tmp_path / "root"
     (served / "notebooks").mkdir(parents=True)
-    shutil.copy(NOTEBOOK, served / "notebooks" / NOTEBOOK.name)
+    shutil.copy(notebook, served / "notebooks" / notebook.name)
     env = dict(os.environ)
     for name in ("config", "runtime", "workspaces", "ipython"):
         (tmp_path / name).mkdir()
@@ -200,7 +202,7 @@ def lab(tmp_path):
             if time.monotonic() > deadline:
                 pytest.fail(f"JupyterLab did not answer within {SERVER_START_S} s")
             time.sleep(0.5)
-        yield base, token, f"notebooks/{NOTEBOOK.name}"
+        yield base, token, f"notebooks/{notebook.name}"
     finally:
         stop_server(process, base, token)
         signal.signal(signal.SIGTERM, previous)
@@ -253,9 +255,10 @@ def run_all_cells(page) -> None:
         time.sleep(0.5)
 
 
-def find_slider(page, within=None):
-    """The explorer's z₁ slider: the first slider labelled by SLIDER_LABEL, either through its
-    own description or through a label widget just before it (as in HBox([label, slider]))."""
+def find_slider(page, within=None, label_pattern=SLIDER_LABEL):
+    """The explorer's z₁ slider: the first slider labelled by `label_pattern` (SLIDER_LABEL),
+    either through its own description or through a label widget just before it (as in
+    HBox([label, slider]))."""
     sliders = (within or page).locator(".jp-OutputArea .widget-slider")
     sliders.first.wait_for()
     for i in range(sliders.count()):
@@ -263,10 +266,10 @@ def find_slider(page, within=None):
         before = sliders.nth(i).evaluate(
             "el => el.previousElementSibling ? el.previousElementSibling.innerText : ''"
         )
-        if SLIDER_LABEL.search(label) or (not label.strip() and SLIDER_LABEL.search(before)):
+        if label_pattern.search(label) or (not label.strip() and label_pattern.search(before)):
             return sliders.nth(i)
     labels = [sliders.nth(i).inner_text() for i in range(sliders.count())]
-    raise AssertionError(f"no slider labelled {SLIDER_LABEL.pattern!r} among {labels}")
+    raise AssertionError(f"no slider labelled {label_pattern.pattern!r} among {labels}")
 
 
 def settle(read, now, quiet_s: float = 1.0, timeout_s: float = 15.0):
@@ -290,13 +293,20 @@ def wait_for_change(read, before, timeout_s: float = 10.0):
     return now
 
 
-def test_explorer_moves_in_a_real_browser(lab, page):
+@contextlib.contextmanager
+def screenshot_on_failure(page, name: str = "failure.png"):
+    """If the block raises, screenshot the page into test-artifacts/browser/`name`."""
     try:
-        check_explorer(lab, page)
+        yield
     except BaseException:
         with contextlib.suppress(Exception):
-            page.screenshot(path=ARTIFACTS / "failure.png")
+            page.screenshot(path=ARTIFACTS / name)
         raise
+
+
+def test_explorer_moves_in_a_real_browser(lab, page):
+    with screenshot_on_failure(page):
+        check_explorer(lab, page)
 
 
 def move_slider(page, slider, box, presses=8):
