@@ -28,6 +28,11 @@ from torch import nn
 
 from vae_teach import _checks
 from vae_teach.elbo import importance_weighted_bound, reparameterize
+from vae_teach.gaussian import (
+    diagonal_log_density_of_noise,
+    log_mean_exp,
+    standard_normal_log_density,
+)
 from vae_teach.kl import gaussian_kl
 
 TOPICS = {
@@ -162,8 +167,8 @@ def true_log_px(counts) -> torch.Tensor:
     log_psi = torch.log(mixtures() @ topic_word_matrix())  # (M, V)
     # log p(x|π_m) = Σ_v n_v log ψ_mv: (n, V) @ (V, M) -> (n, M)
     log_terms = counts.double() @ log_psi.T
-    # log Σ_m p(π_m) p(x|π_m), p(π_m) = 1/M
-    return torch.logsumexp(log_terms, dim=1) - math.log(len(log_psi))
+    # log Σ_m p(π_m) p(x|π_m), p(π_m) = 1/M: a log-mean-exp over the M mixtures
+    return log_mean_exp(log_terms, dim=1)
 
 
 def unigram_log_px(counts, train_counts) -> torch.Tensor:
@@ -283,7 +288,7 @@ def importance_weighted_log_px(model: DocumentVAE, counts, k: int, generator=Non
             z = mu + torch.exp(0.5 * logvar) * eps  # (n, B, Z)
             # log p_θ(x|z_k) + log p(z_k) − log q_φ(z_k|x): (n, B)
             log_px_z = bag_of_words_log_likelihood(counts.expand(len(z), -1, -1), model.decode(z))
-            log_pz = -0.5 * (z**2 + math.log(2 * math.pi)).sum(-1)
-            log_qz = -0.5 * (eps**2 + logvar + math.log(2 * math.pi)).sum(-1)
+            log_pz = standard_normal_log_density(z).sum(-1)
+            log_qz = diagonal_log_density_of_noise(eps, logvar).sum(-1)
             terms.append((log_px_z, log_pz, log_qz))
     return importance_weighted_bound(*(torch.cat(parts) for parts in zip(*terms, strict=True)))
