@@ -211,7 +211,7 @@ def lab(tmp_path, request):
 
 @pytest.fixture
 def page():
-    """A headless Chromium page that records console messages in `page.messages`."""
+    """Headless Chromium; `page.messages` (console) and `page.requests` (every URL asked)."""
     if not Path(CHROMIUM).exists():
         pytest.fail(f"no Chromium at {CHROMIUM}: apt-get install -y chromium")
     with sync_api.sync_playwright() as playwright:
@@ -222,9 +222,10 @@ def page():
             context = browser.new_context(viewport={"width": 1280, "height": 900})
             tab = context.new_page()
             tab.set_default_timeout(ACTION_MS)
-            tab.messages = []
+            tab.messages, tab.requests = [], []
             tab.on("console", lambda m: tab.messages.append(f"{m.type}: {m.text}"))
             tab.on("pageerror", lambda e: tab.messages.append(f"pageerror: {e}"))
+            tab.on("request", lambda r: tab.requests.append(r.url))
             yield tab
         finally:
             with contextlib.suppress(Exception):

@@ -22,10 +22,9 @@ import time
 from pathlib import Path
 
 import pytest
+import test_explorer_browser as explorer
 from test_explorer_browser import (
     ARTIFACTS,
-    CHROMIUM,
-    CHROMIUM_FLAGS,
     EXPLORER_BOX_JS,
     IMAGE_DIGESTS_JS,
     free_port,
@@ -96,25 +95,8 @@ def presenter(request):
         log.close()
 
 
-@pytest.fixture
-def page():
-    """Headless Chromium; `page.messages` (console) and `page.requests` (every URL asked)."""
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"no Chromium at {CHROMIUM}: apt-get install -y chromium")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS, timeout=60_000
-        )
-        try:
-            tab = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
-            tab.set_default_timeout(20_000)
-            tab.messages, tab.requests = [], []
-            tab.on("console", lambda m: tab.messages.append(f"{m.type}: {m.text}"))
-            tab.on("pageerror", lambda e: tab.messages.append(f"pageerror: {e}"))
-            tab.on("request", lambda r: tab.requests.append(r.url))
-            yield tab
-        finally:
-            browser.close()
+# the same headless Chromium page as the notebook tests (it records requests too)
+page = explorer.page
 
 
 def test_present_shows_moves_and_stops(presenter, page):
