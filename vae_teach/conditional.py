@@ -18,7 +18,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from vae_teach import widgets
+from vae_teach import widgets_legacy as widgets
 from vae_teach.elbo import reparameterize
 from vae_teach.kl import gaussian_kl
 from vae_teach.likelihoods import bernoulli_log_likelihood

@@ -32,7 +32,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from vae_teach import _checks
-from vae_teach.widgets import Widget
+from vae_teach.widgets_legacy import Widget
 
 # Pixel sizes of the two layouts: "presenter" is for a projector at the back of a room.
 LAYOUT = {
