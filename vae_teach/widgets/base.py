@@ -116,6 +116,19 @@ def mlp_spec(decoder: nn.Module, input_dim: int):
     return layers, torch.cat(chunks).numpy().astype("<f4").tobytes()
 
 
+def decoder_traits(decoder: nn.Module, input_dim: int) -> dict:
+    """View traits that let the browser decode: {"decoder": {"layers": …}, "weights": bytes}.
+
+    Empty ({}) when `decoder` is not an MLP `mlp_spec` understands: the widget then decodes in
+    the kernel and sends the pixels (see `grey_bytes`).
+    """
+    spec = mlp_spec(decoder, input_dim)
+    if spec is None:
+        return {}
+    layers, weights = spec
+    return {"decoder": {"layers": layers, "input_dim": input_dim}, "weights": weights}
+
+
 # --------------------------------------------------------------------------- controls
 
 
