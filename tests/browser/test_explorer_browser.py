@@ -12,7 +12,12 @@ log and the server log are written to `test-artifacts/browser/`.
 
     VAE_TEACH_BROWSER_TEST=1 pytest tests/browser      (what .ci/browser.sh runs)
 
-Settings (environment variables): VAE_TEACH_BROWSER_NOTEBOOK (a notebook to test instead of
+The server, the Chromium page and the Run All are tests/browser/_jupyter.py's, shared with the
+other browser tests and benchmarks/bench_widgets_browser.py.
+
+Settings (environment variables): VAE_TEACH_BROWSER_SERVER (lab4, the default; lab3 or nb6 for
+JupyterLab 3 or the classic Notebook 6 with ipywidgets 7, .ci/browser7.sh; presenter mode is
+checked in lab4 only), VAE_TEACH_BROWSER_NOTEBOOK (a notebook to test instead of
 notebooks/06_vae.ipynb), VAE_TEACH_CHROMIUM (default /usr/bin/chromium),
 VAE_TEACH_SLIDER_LABEL (a regular expression for the slider's label, default z₁),
 VAE_TEACH_PRESENTER_CODE (the presenter cell; empty to skip), VAE_TEACH_UPDATE_DOCS=1 (also
@@ -20,73 +25,47 @@ write the screenshots, trimmed and palette-compressed, to docs/ for the README).
 """
 
 import contextlib
-import json
 import os
 import re
-import secrets
-import shutil
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
+from _jupyter import (
+    ARTIFACTS,
+    CHROMIUM,
+    ROOT,
+    SERVERS,
+    free_port,
+    jupyter_server,
+    launch_chromium,
+    notebook_url,
+    raise_interrupt,
+    record_console,
+    run_all_cells,
+    server_kind,
+    settle,
+    wait_for_change,
+)
 
 sync_api = pytest.importorskip("playwright.sync_api")
 
-ROOT = Path(__file__).resolve().parents[2]
-ARTIFACTS = ROOT / "test-artifacts" / "browser"
+# What test_conditional_browser and test_present_browser import from here.
+__all__ = [
+    "ARTIFACTS", "EXPLORER_BOX_JS", "IMAGE_DIGESTS_JS", "ROOT", "check_console", "find_slider",
+    "free_port", "move_slider", "raise_interrupt", "run_all_cells", "save_picture",
+    "screenshot_on_failure", "settle", "wait_for_change",
+]  # fmt: skip
+
+
 NOTEBOOK = Path(os.environ.get("VAE_TEACH_BROWSER_NOTEBOOK", ROOT / "notebooks" / "06_vae.ipynb"))
-CHROMIUM = os.environ.get("VAE_TEACH_CHROMIUM", "/usr/bin/chromium")
 # The cell the presenter check types into a new cell at the end ("" skips that check).
 PRESENTER_CODE = os.environ.get(
     "VAE_TEACH_PRESENTER_CODE",
     'LatentExplorer(vae, labels=test_y[:5000], test_images=test_x[:5000], size="presenter")',
 )
 SLIDER_LABEL = re.compile(os.environ.get("VAE_TEACH_SLIDER_LABEL", r"^\s*z\s*(₁|1|_1|_\{1\})\b"))
-# Headless, as root, and without the background requests a closed network refuses.
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-]
 WIDGET_ERROR = re.compile(r"widget|ipywidgets|jupyter-widgets", re.IGNORECASE)
-# Time limits, in seconds: the whole test stays under 3 minutes.
-SERVER_START_S = 60
-RUN_ALL_S = 150
 ACTION_MS = 20_000
-
-# User settings for the temporary JupyterLab: never save the notebook, no news pop-up, and
-# every cell in the page (no virtual scrolling), so the test sees all of them; start the
-# notebook's own kernel without asking.
-LAB_SETTINGS = {
-    "@jupyterlab/docmanager-extension/plugin": {"autosave": False},
-    "@jupyterlab/apputils-extension/notification": {"fetchNews": "false", "checkForUpdates": False},
-    "@jupyterlab/notebook-extension/tracker": {
-        "windowingMode": "none",
-        "autoStartDefaultKernel": True,
-    },
-}
-
-CELL_STATE_JS = """() => {
-  const prompts = [...document.querySelectorAll('.jp-Notebook .jp-CodeCell .jp-InputArea-prompt')];
-  const errors = [...document.querySelectorAll('.jp-OutputArea-output')]
-    .filter(o => o.getAttribute('data-mime-type') === 'application/vnd.jupyter.stderr'
-                 && /Error|Traceback/.test(o.textContent))
-    .map(o => o.textContent.slice(0, 2000));
-  return {total: prompts.length,
-          done: prompts.filter(p => /\\[\\d+\\]/.test(p.textContent)).length,
-          errors};
-}"""
 
 # SHA-256 of the bytes behind every <img> in an element (the widget's blob: or data: URLs).
 IMAGE_DIGESTS_JS = """async (box) => Promise.all([...box.querySelectorAll('img')]
@@ -105,108 +84,16 @@ EXPLORER_BOX_JS = """(el) => {
 }"""
 
 
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def write_lab_settings(folder: Path) -> None:
-    """Write LAB_SETTINGS as JupyterLab user settings under `folder`."""
-    for plugin, values in LAB_SETTINGS.items():
-        path = folder / f"{plugin.replace(':', '/')}.jupyterlab-settings"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(values))
-
-
-def api(url: str, token: str, method: str = "GET", timeout: float = 5) -> bytes:
-    """One authenticated request to the Jupyter server's REST API."""
-    request = urllib.request.Request(
-        url, method=method, headers={"Authorization": f"token {token}"}
-    )
-    with urllib.request.urlopen(request, timeout=timeout) as response:
-        return response.read()
-
-
-def stop_server(process: subprocess.Popen, base: str, token: str) -> None:
-    """Shut the server and its kernels down politely, then by force; never raises."""
-    if process.poll() is None:
-        with contextlib.suppress(Exception):
-            api(f"{base}/api/shutdown", token, method="POST")
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            for sig, wait_s in ((signal.SIGTERM, 10), (signal.SIGKILL, 10)):
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(process.pid, sig)
-                try:
-                    process.wait(timeout=wait_s)
-                    break
-                except subprocess.TimeoutExpired:
-                    continue
-
-
-def raise_interrupt(signum, frame):
-    """Turn SIGTERM (e.g. from `timeout`) into KeyboardInterrupt so cleanups still run."""
-    raise KeyboardInterrupt(f"signal {signum}")
-
-
 @pytest.fixture
 def lab(tmp_path, request):
-    """JupyterLab on 127.0.0.1 serving a copy of the notebook; yields (url, token, path).
-    The notebook is NOTEBOOK unless a test parametrises this fixture indirectly with a path."""
+    """A Jupyter server (VAE_TEACH_BROWSER_SERVER, default JupyterLab 4) on 127.0.0.1 serving
+    a copy of the notebook; yields (url, token, path). The notebook is NOTEBOOK unless a test
+    parametrises this fixture indirectly with a path."""
     notebook = Path(getattr(request, "param", NOTEBOOK))
     if not notebook.is_file():
         pytest.fail(f"notebook not found: {notebook}")
-    served = tmp_path / "root"
-    (served / "notebooks").mkdir(parents=True)
-    shutil.copy(notebook, served / "notebooks" / notebook.name)
-    env = dict(os.environ)
-    for name in ("config", "runtime", "workspaces", "ipython"):
-        (tmp_path / name).mkdir()
-    write_lab_settings(tmp_path / "settings")
-    env.update(
-        JUPYTER_CONFIG_DIR=str(tmp_path / "config"),
-        JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"),
-        JUPYTERLAB_SETTINGS_DIR=str(tmp_path / "settings"),
-        JUPYTERLAB_WORKSPACES_DIR=str(tmp_path / "workspaces"),
-        IPYTHONDIR=str(tmp_path / "ipython"),
-        # The package comes from this checkout even though the notebook is served from a copy.
-        PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")])),
-    )
-    port, token = free_port(), secrets.token_hex(16)
-    base = f"http://127.0.0.1:{port}"
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    log = open(ARTIFACTS / "jupyterlab.log", "w")  # noqa: SIM115 (closed in finally)
-    command = [
-        sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
-        "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
-        f"--ServerApp.root_dir={served}", "--ServerApp.terminals_enabled=False",
-        "--LabApp.extension_manager=readonly",
-    ]  # fmt: skip
-    if os.geteuid() == 0:
-        command.append("--allow-root")  # CI containers run as root
-    process = subprocess.Popen(
-        command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-    )
-    previous = signal.signal(signal.SIGTERM, raise_interrupt)
-    try:
-        deadline = time.monotonic() + SERVER_START_S
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"JupyterLab exited with {process.returncode}; see {log.name}")
-            with contextlib.suppress(OSError):
-                api(f"{base}/api/status", token, timeout=2)
-                break
-            if time.monotonic() > deadline:
-                pytest.fail(f"JupyterLab did not answer within {SERVER_START_S} s")
-            time.sleep(0.5)
-        yield base, token, f"notebooks/{notebook.name}"
-    finally:
-        stop_server(process, base, token)
-        signal.signal(signal.SIGTERM, previous)
-        log.close()
+    with jupyter_server(notebook, tmp_path) as served:
+        yield served
 
 
 @pytest.fixture
@@ -215,17 +102,12 @@ def page():
     if not Path(CHROMIUM).exists():
         pytest.fail(f"no Chromium at {CHROMIUM}: apt-get install -y chromium")
     with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS, timeout=60_000
-        )
+        browser = launch_chromium(playwright)
         try:
             context = browser.new_context(viewport={"width": 1280, "height": 900})
             tab = context.new_page()
             tab.set_default_timeout(ACTION_MS)
-            tab.messages, tab.requests = [], []
-            tab.on("console", lambda m: tab.messages.append(f"{m.type}: {m.text}"))
-            tab.on("pageerror", lambda e: tab.messages.append(f"pageerror: {e}"))
-            tab.on("request", lambda r: tab.requests.append(r.url))
+            record_console(tab)
             yield tab
         finally:
             with contextlib.suppress(Exception):
@@ -233,34 +115,11 @@ def page():
             browser.close()
 
 
-def kernel_idle(page) -> bool:
-    """Whether the status bar says the notebook's kernel is connected and idle."""
-    return page.locator(".jp-StatusBar-Item", has_text=re.compile(r"\|\s*Idle")).count() > 0
-
-
-def run_all_cells(page) -> None:
-    """Run > Run All Cells once the kernel is idle; wait until every code cell has run."""
-    page.locator(".jp-Notebook .jp-CodeCell").first.wait_for()
-    deadline = time.monotonic() + RUN_ALL_S
-    while not kernel_idle(page):
-        assert time.monotonic() < deadline, f"the kernel was not idle after {RUN_ALL_S} s"
-        time.sleep(0.5)
-    page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
-    page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")).click()
-    while True:
-        state = page.evaluate(CELL_STATE_JS)
-        assert not state["errors"], "a cell failed in the browser:\n" + state["errors"][0]
-        if state["total"] and state["done"] == state["total"]:
-            return
-        assert time.monotonic() < deadline, f"cells not done after {RUN_ALL_S} s: {state}"
-        time.sleep(0.5)
-
-
 def find_slider(page, within=None, label_pattern=SLIDER_LABEL):
     """The explorer's z₁ slider: the first slider labelled by `label_pattern` (SLIDER_LABEL),
     either through its own description or through a label widget just before it (as in
     HBox([label, slider]))."""
-    sliders = (within or page).locator(".jp-OutputArea .widget-slider")
+    sliders = (within or page).locator(f"{server_kind().output} .widget-slider")
     sliders.first.wait_for()
     for i in range(sliders.count()):
         label = " ".join(sliders.nth(i).locator(".widget-label").all_inner_texts())
@@ -271,27 +130,6 @@ def find_slider(page, within=None, label_pattern=SLIDER_LABEL):
             return sliders.nth(i)
     labels = [sliders.nth(i).inner_text() for i in range(sliders.count())]
     raise AssertionError(f"no slider labelled {label_pattern.pattern!r} among {labels}")
-
-
-def settle(read, now, quiet_s: float = 1.0, timeout_s: float = 15.0):
-    """Call `read()` until it returns the same value for `quiet_s` seconds; return it."""
-    deadline, since = time.monotonic() + timeout_s, time.monotonic()
-    while time.monotonic() - since < quiet_s and time.monotonic() < deadline:
-        time.sleep(0.2)
-        latest = read()
-        if latest != now:
-            now, since = latest, time.monotonic()
-    return now
-
-
-def wait_for_change(read, before, timeout_s: float = 10.0):
-    """Call `read()` until its value differs from `before` (or time runs out); return it."""
-    deadline = time.monotonic() + timeout_s
-    now = read()
-    while now == before and time.monotonic() < deadline:
-        time.sleep(0.2)
-        now = read()
-    return now
 
 
 @contextlib.contextmanager
@@ -364,7 +202,7 @@ def check_explorer(lab, page):
     presenter size, in an output view of its own, in JupyterLab's presentation mode."""
     base, token, path = lab
     # /doc/ opens JupyterLab's single-document (simple) interface, as a lecturer would.
-    page.goto(f"{base}/doc/tree/{path}?reset&token={token}", timeout=60_000)
+    page.goto(notebook_url(base, token, path), timeout=60_000)
     run_all_cells(page)
 
     slider = find_slider(page)
@@ -376,7 +214,8 @@ def check_explorer(lab, page):
     save_picture(box, "explorer.png")
     check_console(page)
 
-    if PRESENTER_CODE:
+    # Presenter mode uses JupyterLab 4's menus (output views, View > Appearance).
+    if PRESENTER_CODE and server_kind() is SERVERS["lab4"]:
         check_presenter(page)
         check_console(page)
 
