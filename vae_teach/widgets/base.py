@@ -132,8 +132,8 @@ def decoder_traits(decoder: nn.Module, input_dim: int) -> dict:
 # --------------------------------------------------------------------------- controls
 
 
-def slider(name, label, low, high, step, signed=False) -> dict:
-    """A range slider for `values[name]`, labelled `label` (also its aria-label)."""
+def slider(name, label, low, high, step, signed=False, aria_label=None) -> dict:
+    """A range slider for `values[name]`, labelled `label` (its aria-label too, unless given)."""
     low, high = (
         _checks.real(low, f"the minimum of {name}"),
         _checks.real(high, f"the maximum of {name}"),
@@ -149,6 +149,7 @@ def slider(name, label, low, high, step, signed=False) -> dict:
         "max": high,
         "step": step,
         "signed": signed,
+        "aria_label": aria_label or label,
     }
 
 

@@ -83,7 +83,7 @@ function sliderControl(spec, value, onInput) {
     min: spec.min,
     max: spec.max,
     step: spec.step,
-    "aria-label": spec.label,
+    "aria-label": spec.aria_label || spec.label,
   });
   input.value = value;
   const readout = el("output", { class: "vae-readout", for: id, text: formatValue(spec, value) });
@@ -277,8 +277,10 @@ function mountWidget(model, el_, name, setup) {
   ctx.redraw = redraw;
   for (const c of spec.controls || []) {
     const onInput = (v) => {
-      values = { ...values, [c.name]: v };
-      controls[c.name].set(v);
+      // a widget may move other controls along with this one: ctx.onInput returns their values
+      const changes = { [c.name]: v, ...(ctx.onInput ? ctx.onInput(c.name, v, values) : {}) };
+      values = { ...values, ...changes };
+      for (const key of Object.keys(changes)) controls[key]?.set(values[key]);
       if (!c.kernel_only) redraw();
       sync(values);
     };
