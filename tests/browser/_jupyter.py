@@ -183,8 +183,9 @@ def raise_interrupt(signum, frame):
     raise KeyboardInterrupt(f"signal {signum}")
 
 
-def server_env(tmp: Path, server: Server) -> dict:
-    """The server's environment: temporary Jupyter folders, this checkout on PYTHONPATH."""
+def server_env(tmp: Path, server: Server, package_root: Path = ROOT) -> dict:
+    """The server's environment: temporary Jupyter folders, `package_root` (the checkout whose
+    vae_teach the kernels import, this one unless told) first on PYTHONPATH."""
     env = dict(os.environ)
     for name in ("config", "runtime", "workspaces", "ipython"):
         (tmp / name).mkdir(exist_ok=True)
@@ -196,7 +197,7 @@ def server_env(tmp: Path, server: Server) -> dict:
         JUPYTERLAB_WORKSPACES_DIR=str(tmp / "workspaces"),
         IPYTHONDIR=str(tmp / "ipython"),
         # The package comes from this checkout even though the notebook is served from a copy.
-        PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")])),
+        PYTHONPATH=os.pathsep.join(filter(None, [str(package_root), env.get("PYTHONPATH")])),
     )
     return env
 
@@ -233,11 +234,14 @@ def wait_until_up(process: subprocess.Popen, base: str, token: str, log: Path) -
 
 
 @contextlib.contextmanager
-def jupyter_server(notebook: Path, tmp: Path, kind: str | None = None, log_name="jupyterlab.log"):
+def jupyter_server(
+    notebook: Path, tmp: Path, kind: str | None = None, log_name="jupyterlab.log", package_root=ROOT
+):
     """A Jupyter server on 127.0.0.1 serving a copy of `notebook`; yields (base, token, path).
 
     `tmp` is an empty folder for the copy and the server's folders; the log goes to
-    test-artifacts/browser/`log_name`. SIGTERM inside the block still shuts the server down.
+    test-artifacts/browser/`log_name`; the kernels import vae_teach from `package_root`.
+    SIGTERM inside the block still shuts the server down.
     """
     server, notebook = server_kind(kind), Path(notebook)
     if not notebook.is_file():
@@ -245,7 +249,7 @@ def jupyter_server(notebook: Path, tmp: Path, kind: str | None = None, log_name=
     served = tmp / "root"
     (served / "notebooks").mkdir(parents=True)
     shutil.copy(notebook, served / "notebooks" / notebook.name)
-    env = server_env(tmp, server)
+    env = server_env(tmp, server, package_root)
     port, token = free_port(), secrets.token_hex(16)
     base = f"http://127.0.0.1:{port}"
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
