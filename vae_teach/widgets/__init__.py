@@ -2,6 +2,8 @@
 
     base.py             controls, state, render, layout: what every widget shares
     kl.py               05  KLExplorer: q = N(μ, σ²) against N(0, 1), KL in closed form
+    traversal.py        07  TraversalExplorer: a slider per latent over an encoded image;
+                            traversal_grid
 
 Front-end code is plain ES modules in js/, shipped inside the package (nothing is fetched at
 run time). See base.py for the shape every widget has.
@@ -9,6 +11,7 @@ run time). See base.py for the shape every widget has.
 
 from vae_teach.widgets.base import SIZES, describe_image, tile_images
 from vae_teach.widgets.kl import KLExplorer
+from vae_teach.widgets.traversal import TraversalExplorer, traversal_grid
 
 # not yet ported to the base (issue 15, in progress): the ipywidgets versions
 from vae_teach.widgets_legacy import DenoisingExplorer, ELBOLab, EstimatorHistograms  # noqa: E402
@@ -19,6 +22,8 @@ __all__ = [
     "ELBOLab",
     "EstimatorHistograms",
     "KLExplorer",
+    "TraversalExplorer",
     "describe_image",
     "tile_images",
+    "traversal_grid",
 ]
