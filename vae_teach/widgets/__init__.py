@@ -2,6 +2,8 @@
 
     base.py             controls, state, render, layout: what every widget shares
     kl.py               05  KLExplorer: q = N(μ, σ²) against N(0, 1), KL in closed form
+    latent_explorer.py  06  LatentExplorer: (z₁, z₂) sliders, decoded digit, latent map;
+                            encode_codes
     traversal.py        07  TraversalExplorer: a slider per latent over an encoded image;
                             traversal_grid
 
@@ -11,6 +13,7 @@ run time). See base.py for the shape every widget has.
 
 from vae_teach.widgets.base import SIZES, describe_image, tile_images
 from vae_teach.widgets.kl import KLExplorer
+from vae_teach.widgets.latent_explorer import LatentExplorer, encode_codes
 from vae_teach.widgets.traversal import TraversalExplorer, traversal_grid
 
 # not yet ported to the base (issue 15, in progress): the ipywidgets versions
@@ -22,8 +25,10 @@ __all__ = [
     "ELBOLab",
     "EstimatorHistograms",
     "KLExplorer",
+    "LatentExplorer",
     "TraversalExplorer",
     "describe_image",
+    "encode_codes",
     "tile_images",
     "traversal_grid",
 ]
