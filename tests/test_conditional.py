@@ -1,10 +1,14 @@
 """The conditional VAE of notebook 09: its input, its loss, its widget, and the checker."""
 
+import numpy as np
+import pytest
 import torch
+from js_decoder import js_forward
 from torch.distributions import Bernoulli, Normal, kl_divergence
 
 from vae_teach import conditional as cv
 from vae_teach.checkers import check_condition
+from vae_teach.widgets import ConditionalExplorer
 
 
 def test_condition_appends_the_one_hot_label():
@@ -49,15 +53,58 @@ def test_the_decoder_depends_on_the_label():
 
 def test_explorer_follows_its_controls():
     torch.manual_seed(0)
-    explorer = cv.ConditionalExplorer(cv.ConditionalVAE(hidden=32), digit=2)
+    explorer = ConditionalExplorer(cv.ConditionalVAE(hidden=32), digit=2)
     before = explorer.digest()
     assert before.startswith("digit 2, z = (+0.00, +0.00)")
     explorer.buttons.value = 5
     explorer.sliders[1].value = -1.0
     after = explorer.digest()
     assert after.startswith("digit 5, z = (+0.00, -1.00)") and after != before
-    expected = explorer.model.decode_image(torch.tensor([[0.0, -1.0]]), torch.tensor([5]))[0, 0]
+    z = torch.tensor([[0.0, -1.0]])
+    expected = explorer.model.decode_image(z, torch.tensor([5]))[0, 0]
     assert torch.allclose(explorer.current, expected)
+    every = explorer.model.decode_image(z.expand(10, -1), torch.arange(10))
+    assert torch.equal(explorer.all_digits, every)
+    # a move from the browser reaches the kernel's pictures too
+    explorer.view.values = {**explorer.values, "digit": 8, "z1": 2.0}
+    assert explorer.z.tolist() == [[2.0, -1.0]] and explorer.digest().startswith("digit 8")
+
+
+def test_the_browser_decodes_z_and_the_one_hot_label_as_torch_does():
+    torch.manual_seed(0)
+    explorer = ConditionalExplorer(cv.ConditionalVAE(hidden=32), digit=4, z=(0.7, -1.3))
+    view = explorer.view
+    assert view.decoder["input_dim"] == 12 and view.spec["n_classes"] == 10
+    # js/conditional.js's input for every digit k: [z₁, z₂, one_hot(k)]
+    inputs = cv.condition(explorer.z.expand(10, -1), torch.arange(10)).numpy()
+    pixels = js_forward(view.decoder, view.weights, inputs)
+    np.testing.assert_allclose(pixels, explorer.all_digits.reshape(10, -1).numpy(), atol=1e-6)
+    np.testing.assert_allclose(pixels[4], explorer.current.reshape(-1).numpy(), atol=1e-6)
+    controls = {c["name"]: c for c in view.spec["controls"]}
+    assert controls["digit"]["options"] == list(range(10)) and controls["z2"]["label"] == "z₂"
+
+
+def test_explorer_refuses_bad_arguments_by_name():
+    model = cv.ConditionalVAE(hidden=8)
+    with pytest.raises(TypeError, match="ConditionalVAE"):
+        ConditionalExplorer(object())
+
+    class Inverted(cv.ConditionalVAE):  # an image the browser's decoder would not draw
+        def decode_image(self, z, y):
+            return 1 - super().decode_image(z, y)
+
+    with pytest.raises(TypeError, match="sigmoid"):
+        ConditionalExplorer(Inverted(hidden=8))
+    with pytest.raises(ValueError, match="z must have 2 numbers"):
+        ConditionalExplorer(model, z=(0.0, 0.0, 0.0))
+    with pytest.raises(ValueError, match="digit must be one of"):
+        ConditionalExplorer(model, digit=10)
+    with pytest.raises(ValueError, match="z1"):
+        ConditionalExplorer(model, z=(4.0, 0.0))
+    explorer = ConditionalExplorer(model, size="presenter")
+    with pytest.raises(ValueError, match="digit must be one of"):
+        explorer.buttons.value = 11
+    assert explorer.size == "presenter"
 
 
 def test_checker_right_close_and_wrong():

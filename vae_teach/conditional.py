@@ -10,15 +10,13 @@ with the prior p(z) = N(0, I) left unconditioned, so the ELBO bounds log p(x | y
 
 Since y already says which digit it is, z is free to hold the rest: the style.
 `fit` hands the model one tensor per batch, so images and labels travel together as
-`pack(x, y)`: (N, 784 + 1), the label in the last column.
+`pack(x, y)`: (N, 784 + 1), the label in the last column. The widget of the notebook,
+`ConditionalExplorer`, is vae_teach.widgets.conditional's.
 """
 
-import ipywidgets
-import numpy as np
 import torch
 from torch import nn
 
-from vae_teach import widgets_legacy as widgets
 from vae_teach.elbo import reparameterize
 from vae_teach.kl import gaussian_kl
 from vae_teach.likelihoods import bernoulli_log_likelihood
@@ -84,45 +82,3 @@ class ConditionalVAE(nn.Module):
         recon = bernoulli_log_likelihood(x, self.decode(z, y).flatten(1))
         kl = gaussian_kl(mu, logvar)  # KL(q ‖ N(0, I)), summed over the d latents: (B,)
         return {"loss": (kl - recon).mean(), "recon": -recon.mean(), "kl": kl.mean()}
-
-
-class ConditionalExplorer(widgets.Widget):
-    """Pick a digit, move the style (z₁, z₂): the decoded image, and the ten digits at that z."""
-
-    def __init__(self, model: ConditionalVAE, digit=0, z=(0.0, 0.0), size="normal"):
-        self.model = model
-        self.buttons = ipywidgets.ToggleButtons(
-            options=list(range(model.n_classes)), value=digit, description="digit"
-        )
-        self.sliders = [
-            widgets.slider(f"z{i + 1}", -3.0, 3.0, float(v), 0.05, size) for i, v in enumerate(z)
-        ]
-        self.image = widgets.image_widget(size)
-        self.row = widgets.image_widget(size)
-        for control in [self.buttons, *self.sliders]:
-            control.observe(lambda change: self.update(), names="value")
-        self.widget = ipywidgets.VBox(
-            [self.buttons, ipywidgets.HBox([ipywidgets.VBox(self.sliders), self.image]), self.row]
-        )
-        self.update()
-
-    @property
-    def z(self) -> torch.Tensor:
-        return torch.tensor([[s.value for s in self.sliders]], dtype=torch.float32)
-
-    def update(self) -> None:
-        z, digits = self.z, torch.arange(self.model.n_classes)
-        self.current = self.model.decode_image(z, torch.tensor([self.buttons.value]))[0, 0]
-        self.all_digits = self.model.decode_image(z.expand(len(digits), -1), digits)
-        self.image.value = widgets.image_to_png(self.current.numpy(), scale=6)
-        self.row.value = widgets.image_to_png(
-            widgets.tile_images(self.all_digits, nrow=10), scale=2
-        )
-
-    def digest(self) -> str:
-        z = ", ".join(f"{v:+.2f}" for v in self.z[0].tolist())
-        ink = np.round([(img > 0.5).float().mean().item() for img in self.all_digits], 2)
-        return (
-            f"digit {self.buttons.value}, z = ({z}): {widgets.describe_image(self.current.numpy())}"
-            f" | ink of the ten digits at this z: {ink.tolist()}"
-        )

@@ -21,6 +21,7 @@ from vae_teach.plots import show_images  # noqa: E402
 from vae_teach.pretrained import load_pretrained  # noqa: E402
 from vae_teach.seeding import set_seed  # noqa: E402
 from vae_teach.train import evaluate, fit  # noqa: E402
+from vae_teach.widgets import ConditionalExplorer  # noqa: E402
 
 t0 = time.time()
 # the notebook's setup cell: one seed, the quick profile's digits binarised with seed 0
@@ -82,7 +83,7 @@ with torch.no_grad():
 print(f"test codes with |z| ≥ √18: {(mu_c.norm(dim=1) >= math.sqrt(18)).sum().item()} of 10000")
 rows = []
 for z in [(0.0, 0.0), (3.0, 3.0)]:
-    explorer = cv.ConditionalExplorer(model, digit=1, z=z)
+    explorer = ConditionalExplorer(model, digit=1, z=z)
     images = explorer.all_digits  # the ten digits at this z: (10, 1, 28, 28)
     rows.append(images)
     flat = images.flatten(1)

@@ -6,12 +6,14 @@
                             encode_codes
     traversal.py        07  TraversalExplorer: a slider per latent over an encoded image;
                             traversal_grid
+    conditional.py      09  ConditionalExplorer: pick the digit, move the style
 
 Front-end code is plain ES modules in js/, shipped inside the package (nothing is fetched at
 run time). See base.py for the shape every widget has.
 """
 
 from vae_teach.widgets.base import SIZES, describe_image, tile_images
+from vae_teach.widgets.conditional import ConditionalExplorer
 from vae_teach.widgets.kl import KLExplorer
 from vae_teach.widgets.latent_explorer import LatentExplorer, encode_codes
 from vae_teach.widgets.traversal import TraversalExplorer, traversal_grid
@@ -21,6 +23,7 @@ from vae_teach.widgets_legacy import DenoisingExplorer, ELBOLab, EstimatorHistog
 
 __all__ = [
     "SIZES",
+    "ConditionalExplorer",
     "DenoisingExplorer",
     "ELBOLab",
     "EstimatorHistograms",

@@ -10,17 +10,15 @@ kernel keeps the same picture as an array (`.image`) for checks and `digest()`.
 import numpy as np
 import torch
 
-from vae_teach.explorer import encode_codes
-from vae_teach.models import VAE, Autoencoder
 from vae_teach.widgets.base import (
     Widget,
     button,
-    decoder_traits,
     grey_bytes,
     number,
     slider,
     to_numpy,
 )
+from vae_teach.widgets.latent_explorer import browser_decoder, encode_codes
 
 SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
@@ -81,17 +79,6 @@ def _sliders(dims, kl, z_range) -> list:
         label = name if kl is None else f"{name} (KL {kl[d]:.1f})"
         out.append(slider(f"z{d + 1}", label, *z_range, 0.05, signed=True, aria_label=name))
     return out
-
-
-def browser_decoder(model) -> dict:
-    """decoder_traits for vae_teach's VAE and Autoencoder, whose image is sigmoid(decoder(z)).
-
-    (A Gaussian VAE's image is clamp(sigmoid(decoder(z)), 0, 1), the same numbers.) Any other
-    model gets {}: the kernel decodes and sends the pixels.
-    """
-    if not isinstance(model, (VAE, Autoencoder)):
-        return {}
-    return decoder_traits(model.decoder, model.latent_dim)
 
 
 class TraversalExplorer(Widget):
