@@ -48,7 +48,8 @@ from vae_teach.likelihoods import bernoulli_log_likelihood  # noqa: E402
 from vae_teach.linear_gaussian import LinearGaussian  # noqa: E402
 from vae_teach.models import VAE, Autoencoder, build_model  # noqa: E402
 from vae_teach.plots import show_images  # noqa: E402
-from vae_teach.widgets import ELBOLab, slider, tile_images  # noqa: E402
+from vae_teach.widgets import ELBOLab, tile_images  # noqa: E402
+from vae_teach.widgets.base import slider  # noqa: E402
 
 # Errors that say nothing about the caller's argument when they escape from the package.
 BARE = (KeyError, IndexError, AttributeError, EOFError, ZeroDivisionError)
@@ -232,15 +233,20 @@ def probe_arguments():
     refuse("linear_beta(epoch=-1)", lambda: linear_beta(-1, 10), "epoch")
     refuse("linear_beta(warmup_epochs=-5)", lambda: linear_beta(2, -5), "warmup_epochs")
     refuse("linear_beta(beta_max=inf)", lambda: linear_beta(2, 10, math.inf), "beta_max")
-    refuse("slider(step=0)", lambda: slider("q mean", -1.0, 1.0, 0.0, 0), "step")
-    refuse("slider(step=nan)", lambda: slider("q mean", -1.0, 1.0, 0.0, math.nan), "step")
-    refuse("slider(value out of range)", lambda: slider("q mean", -1.0, 1.0, 5.0, 0.1), "q mean")
+    refuse("slider(step=0)", lambda: slider("mean", "q mean", -1.0, 1.0, 0), "step")
+    refuse("slider(step=nan)", lambda: slider("mean", "q mean", -1.0, 1.0, math.nan), "step")
+    refuse("slider(min = max)", lambda: slider("mean", "q mean", 1.0, 1.0, 0.1), "mean")
     model = LinearGaussian([[1.0], [0.5]], [0.0, 0.0], 0.8)
     x_lg = torch.tensor([0.5, 0.2], dtype=torch.float64)
     refuse("ELBOLab(mean=7)", lambda: ELBOLab(model, x_lg, mean=7.0), "mean")
     refuse("ELBOLab(std=0)", lambda: ELBOLab(model, x_lg, std=0.0), "std")
     refuse("ELBOLab(std=-1)", lambda: ELBOLab(model, x_lg, std=-1.0), "std")
     refuse("ELBOLab.set(mean=100)", lambda: ELBOLab(model, x_lg).set(mean=100.0), "mean")
+    refuse(
+        "ELBOLab.std_slider.value = 9",
+        lambda: setattr(ELBOLab(model, x_lg).std_slider, "value", 9.0),
+        "std",
+    )
     refuse("DecoderSliders(step=0)", lambda: DecoderSliders(ae(), step=0), "step")
     refuse(
         "LatentExplorer(collapsed codes)",

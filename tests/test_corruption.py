@@ -1,5 +1,6 @@
 """Tests of vae_teach.corruption: each corruption changes what it says, by the amount it says."""
 
+import numpy as np
 import pytest
 import torch
 from scipy.stats import norm
@@ -157,7 +158,11 @@ def test_explorer_shows_the_corruption_it_is_set_to():
     expected = corrupt(images[2:3], "masking", 0.25, _gen(5))
     assert torch.equal(explorer.x_tilde, expected)
     assert explorer.digest().startswith("masking, level 0.25, digit #2 (label 2): 25% of pixels")
-    assert all(panel.value[:4] == b"\x89PNG" for panel in explorer.panels)
+    # what the browser draws: the four images as raw grey bytes, clean first, corrupted second
+    pixels = np.frombuffer(explorer.view.pixels, dtype=np.uint8).reshape(4, 28, 28)
+    np.testing.assert_array_equal(pixels[1], np.round(expected[0, 0].numpy() * 255))
+    np.testing.assert_array_equal(pixels[0], np.round(images[2, 0].numpy() * 255))
+    assert explorer.view.data["errors"] == explorer.errors
     # the captions carry each model's squared error to the clean digit
     with torch.no_grad():
         ae_error = (explorer.ae(expected) - images[2:3]).pow(2).sum().item()
@@ -177,6 +182,11 @@ def test_explorer_follows_its_controls_and_is_reproducible():
     assert "0% of pixels changed" in explorer.digest()
     explorer.level_slider.value = 0.5
     assert explorer.digest() == first
+    # a move from the browser arrives as new `values`: the kernel recomputes and resends
+    frame = explorer.view.data["frame"]
+    explorer.view.values = {**explorer.view.values, "index": 1}
+    assert explorer.digest().startswith("salt_and_pepper, level 0.50, digit #1 (label 1)")
+    assert explorer.view.data["frame"] == frame + 1
 
 
 def test_explorer_rejects_bad_arguments_by_name():
@@ -189,3 +199,9 @@ def test_explorer_rejects_bad_arguments_by_name():
         DenoisingExplorer(explorer.ae, explorer.dae, images[:, 0])
     with pytest.raises(ValueError, match="labels"):
         DenoisingExplorer(explorer.ae, explorer.dae, images, torch.arange(3))
+    with pytest.raises(ValueError, match=r"index must lie in \[0.0, 4.0\], got 5"):
+        DenoisingExplorer(explorer.ae, explorer.dae, images, index=5)
+    with pytest.raises(ValueError, match=r"level must lie in \[0.0, 1.0\]"):
+        explorer.level_slider.value = 1.5
+    with pytest.raises(ValueError, match="kind must be one of"):
+        explorer.kind_picker.value = "blur"

@@ -174,4 +174,19 @@ def test_estimator_histograms_widget():
     widget.c.value = 3.0
     digest = widget.digest()
     assert "c=3.00" in digest and "closed form 87" in digest and "exact -4" in digest
-    assert widget.image.value[:4] == b"\x89PNG"
+    # the browser gets the same draws ε, as float32, and the kernel uses exactly those
+    eps = np.frombuffer(widget.view.weights, dtype="<f4")
+    assert eps.shape == (2_000,) and np.array_equal(eps.astype(np.float64), widget.eps[:, 0])
+    # js/estimators.js's per-sample formulas, in NumPy, against the package's estimators
+    mu, sigma, c = widget.mu.value, widget.sigma.value, widget.c.value
+    eps = eps.astype(np.float64)
+    d = mu + sigma * eps - c  # z − c
+    grads = widget.gradients()
+    np.testing.assert_allclose(grads["score"][0], d**2 * eps / sigma, rtol=1e-12)
+    np.testing.assert_allclose(grads["score"][1], d**2 * (eps**2 - 1) / sigma, rtol=1e-12)
+    np.testing.assert_allclose(grads["reparam"][0], 2 * d, rtol=1e-12)
+    np.testing.assert_allclose(grads["reparam"][1], 2 * d * eps, rtol=1e-12)
+    with pytest.raises(ValueError, match=r"c must lie in \[-4.0, 4.0\], got 5.0"):
+        widget.c.value = 5.0
+    fig = widget.figure()
+    assert [ax.get_title() for ax in fig.axes][0].startswith("single-sample estimates of ∂/∂μ")

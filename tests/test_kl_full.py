@@ -5,7 +5,7 @@ import pytest
 import torch
 from scipy import integrate
 from scipy.stats import multivariate_normal
-from torch.distributions import MultivariateNormal, kl_divergence
+from torch.distributions import MultivariateNormal, Normal, kl_divergence
 
 from vae_teach.kl import (
     gaussian_kl,
@@ -123,8 +123,33 @@ def test_kl_explorer_widget():
     from vae_teach.widgets import KLExplorer
 
     widget = KLExplorer()
+    for mu, sigma in [(1.5, 0.3), (0.0, 1.0), (-2.7, 2.5)]:
+        widget.mu.value, widget.sigma.value = mu, sigma
+        reference = kl_divergence(Normal(mu, sigma), Normal(0.0, 1.0)).item()
+        assert widget.kl() == pytest.approx(reference, abs=1e-6)
+        assert widget.view.values == {"mu": mu, "sigma": sigma}  # what the browser draws
     widget.mu.value, widget.sigma.value = 1.5, 0.3
-    mu, logvar = torch.tensor([[1.5]]), torch.log(torch.tensor([[0.09]]))
-    assert widget.kl() == pytest.approx(gaussian_kl(mu, logvar).item(), rel=1e-5)
-    assert widget.digest() == f"μ=1.50 σ=0.30 KL={widget.kl():.3f} nats"
-    assert widget.image.value[:4] == b"\x89PNG"
+    assert (
+        widget.digest()
+        == f"μ=1.50 σ=0.30 KL={widget.kl():.3f} nats"
+        == "μ=1.50 σ=0.30 KL=1.874 nats"
+    )
+    with pytest.raises(ValueError, match=r"mu must lie in \[-3.0, 3.0\], got 4.0"):
+        widget.mu.value = 4.0
+    with pytest.raises(ValueError, match=r"sigma must lie in \[0.1, 3.0\], got 0.0"):
+        widget.set_values(sigma=0.0)
+    assert widget.kl() == pytest.approx(1.874, abs=1e-3)  # the refused moves changed nothing
+
+
+def test_kl_explorer_figure_shows_its_numbers():
+    """figure(): the two densities and the integrand, whose area is the KL in its title."""
+    from vae_teach.widgets import KLExplorer
+
+    widget = KLExplorer(mu=1.0, sigma=0.5)
+    ax = widget.figure().axes[0]
+    assert ax.get_title() == f"KL(q ‖ p) = {widget.kl():.3f} nats" == "KL(q ‖ p) = 0.818 nats"
+    q, integrand = (line.get_ydata() for line in ax.get_lines()[:2])
+    z = ax.get_lines()[0].get_xdata()
+    np.testing.assert_allclose(q, Normal(1.0, 0.5).log_prob(torch.tensor(z)).exp(), atol=1e-12)
+    # ∫ q log(q/p) dz on the plotted grid = the closed form
+    assert np.trapezoid(integrand, z) == pytest.approx(widget.kl(), abs=1e-4)

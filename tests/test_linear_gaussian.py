@@ -248,11 +248,48 @@ def test_elbo_lab_widget_shows_the_exact_numbers():
     assert v["elbo"] == pytest.approx(lg.exact_elbo(model, x, mu_q, cov_q).item(), abs=1e-12)
     assert v["log_px"] == pytest.approx(v["elbo"] + v["gap"], abs=1e-12)
     assert v["elbo"] == pytest.approx(v["recon"] - v["kl_prior"], abs=1e-12)
-    first = lab.image.value
-    assert first[:8] == b"\x89PNG\r\n\x1a\n"
     lab.set(mean=-1.0)
-    assert lab.image.value != first and lab.mean_slider.value == -1.0
-    assert lab.std_slider.value == 0.7
+    assert lab.mean_slider.value == -1.0 and lab.std_slider.value == 0.7
+    assert lab.view.values == {"mean": -1.0, "std": 0.7, "posterior": 0}  # what JS draws from
+
+
+def browser_elbo(c, m, s):
+    """js/elbo_lab.js's closed form, in NumPy, from the constants the widget sends."""
+    # E_q[log p(x|z)] = −½ [D log 2πσ² + (rr − 2 m wr + m² ww + s² ww) / σ²]
+    sq = c["rr"] - 2 * m * c["wr"] + m**2 * c["ww"]
+    recon = -0.5 * (c["D"] * np.log(2 * np.pi * c["sigma2"]) + (sq + s**2 * c["ww"]) / c["sigma2"])
+    # KL(q ‖ p(z)) = ½ (s² + m² − 1 − log s²)
+    kl_prior = 0.5 * (s**2 + m**2 - 1 - np.log(s**2))
+    # KL(q ‖ p(z|x)) = log(s_p / s) + (s² + (m − m_p)²) / 2s_p² − ½
+    sp, mp = c["post_std"], c["post_mean"]
+    gap = np.log(sp / s) + (s**2 + (m - mp) ** 2) / (2 * sp**2) - 0.5
+    return recon - kl_prior, gap
+
+
+@pytest.mark.parametrize(
+    "W, b, sigma", [([[1.2], [-0.7]], [0.3, -0.2], 0.8), ([[2.0]], [1.0], 0.3)]
+)
+def test_elbo_lab_sends_what_the_browser_needs_for_the_exact_numbers(W, b, sigma):
+    """The constants sent once give, in the browser's closed form, the numbers of values()."""
+    from vae_teach.widgets import ELBOLab
+
+    model = lg.LinearGaussian(W, b, sigma)
+    x = torch.as_tensor(b, dtype=torch.float64) + 1.5
+    lab = ELBOLab(model, x)
+    constants = lab.view.spec["model"]
+    assert constants["log_px"] == pytest.approx(lg.log_px(model, x).item(), abs=1e-12)
+    for mean, std in [(-1.5, 1.0), (0.3, 0.2), (2.5, 1.9), (lab.posterior_mean, lab.posterior_std)]:
+        lab.set(mean=mean, std=std)
+        v = lab.values()
+        elbo, gap = browser_elbo(constants, mean, std)
+        assert elbo == pytest.approx(v["elbo"], abs=1e-10)
+        assert gap == pytest.approx(v["gap"], abs=1e-10)
+        assert lab.bar()["floor"] == widgets_bar_floor(v["log_px"], elbo, lab.SCALE)
+
+
+def widgets_bar_floor(log_px, elbo, scale):
+    """js/elbo_lab.js's barFloor: steps of `scale` below log p(x), reaching 15 % past the ELBO."""
+    return log_px - scale * max(1, math.ceil(1.15 * (log_px - elbo) / scale))
 
 
 def test_elbo_lab_digest_has_zero_gap_at_the_posterior():

@@ -445,7 +445,8 @@ def test_elbolab_q_equals_posterior_reaches_a_gap_of_zero(W, b, sigma):
 
 def test_slider_errors_name_the_argument_and_refuse_step_zero():
     from vae_teach.linear_gaussian import LinearGaussian
-    from vae_teach.widgets import ELBOLab, slider
+    from vae_teach.widgets import ELBOLab
+    from vae_teach.widgets.base import slider
 
     model = LinearGaussian([[1.0], [0.5]], [0.0, 0.0], 0.8)
     x = torch.tensor([0.5, 0.2], dtype=torch.float64)
@@ -456,12 +457,12 @@ def test_slider_errors_name_the_argument_and_refuse_step_zero():
     lab = ELBOLab(model, x)
     with pytest.raises(ValueError, match="mean must lie in"):
         lab.set(mean=100.0)
-    with pytest.raises(ValueError, match="the step of q mean must lie in"):
-        slider("q mean", -1.0, 1.0, 0.0, 0)
+    with pytest.raises(ValueError, match="the step of mean must lie in"):
+        slider("mean", "q mean", -1.0, 1.0, 0)
     with pytest.raises(ValueError, match="the step of level must"):
-        slider("noise level", 0.0, 1.0, 0.5, 0.0, name="level")
-    with pytest.raises(ValueError, match="level must lie in"):
-        slider("noise level", 0.0, 1.0, 1.5, 0.05, name="level")
+        slider("level", "noise level", 0.0, 1.0, 0.0)
+    with pytest.raises(ValueError, match=r"the range of level must have min < max"):
+        slider("level", "noise level", 1.0, 1.0, 0.05)
 
 
 def test_decoder_sliders_refuse_step_zero_and_collapsed_codes_say_so():

@@ -1,6 +1,9 @@
 """The notebooks' interactive widgets, on anywidget: one module per notebook's widget, one base.
 
     base.py             controls, state, render, layout: what every widget shares
+    denoising.py        02  DenoisingExplorer: clean, corrupted, AE and DAE (kernel-rendered)
+    elbo_lab.py         03  ELBOLab: q over the exact posterior, ELBO + gap = log p(x)
+    estimators.py       04  EstimatorHistograms: score-function vs reparameterisation gradients
     kl.py               05  KLExplorer: q = N(μ, σ²) against N(0, 1), KL in closed form
     latent_explorer.py  06  LatentExplorer: (z₁, z₂) sliders, decoded digit, latent map;
                             encode_codes
@@ -14,12 +17,12 @@ run time). See base.py for the shape every widget has.
 
 from vae_teach.widgets.base import SIZES, describe_image, tile_images
 from vae_teach.widgets.conditional import ConditionalExplorer
+from vae_teach.widgets.denoising import DenoisingExplorer
+from vae_teach.widgets.elbo_lab import ELBOLab
+from vae_teach.widgets.estimators import EstimatorHistograms
 from vae_teach.widgets.kl import KLExplorer
 from vae_teach.widgets.latent_explorer import LatentExplorer, encode_codes
 from vae_teach.widgets.traversal import TraversalExplorer, traversal_grid
-
-# not yet ported to the base (issue 15, in progress): the ipywidgets versions
-from vae_teach.widgets_legacy import DenoisingExplorer, ELBOLab, EstimatorHistograms  # noqa: E402
 
 __all__ = [
     "SIZES",

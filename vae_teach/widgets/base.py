@@ -195,7 +195,8 @@ class Control:
 
     @property
     def value(self):
-        return self._owner.values[self.spec["name"]]
+        # the view's trait, not `owner.values`: a widget may name a method so (ELBOLab.values())
+        return self._owner.view.values[self.spec["name"]]
 
     @value.setter
     def value(self, value) -> None:

@@ -154,7 +154,12 @@ function numberControl(spec, value, onInput) {
 
 /** A push button; its value is a click counter, so the kernel hears every click. */
 function buttonControl(spec, value, onInput) {
-  const button = el("button", { type: "button", class: "vae-button", text: spec.label });
+  const button = el("button", {
+    type: "button",
+    class: "vae-button",
+    text: spec.label,
+    "aria-label": spec.label,
+  });
   let clicks = Number(value) || 0;
   button.addEventListener("click", () => onInput(++clicks));
   return { node: el("div", { class: "vae-control" }, [button]), set: (v) => (clicks = v) };
