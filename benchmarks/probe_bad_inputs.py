@@ -43,12 +43,12 @@ from vae_teach.disentanglement import (  # noqa: E402
     mig,
 )
 from vae_teach.elbo import elbo, importance_weighted_log_px  # noqa: E402
-from vae_teach.explorer import DecoderSliders, LatentExplorer  # noqa: E402
+from vae_teach.explorer import DecoderSliders  # noqa: E402
 from vae_teach.likelihoods import bernoulli_log_likelihood  # noqa: E402
 from vae_teach.linear_gaussian import LinearGaussian  # noqa: E402
 from vae_teach.models import VAE, Autoencoder, build_model  # noqa: E402
 from vae_teach.plots import show_images  # noqa: E402
-from vae_teach.widgets import ELBOLab, tile_images  # noqa: E402
+from vae_teach.widgets import ELBOLab, LatentExplorer, tile_images  # noqa: E402
 from vae_teach.widgets.base import slider  # noqa: E402
 
 # Errors that say nothing about the caller's argument when they escape from the package.
@@ -252,6 +252,16 @@ def probe_arguments():
         "LatentExplorer(collapsed codes)",
         lambda: LatentExplorer(ae(), codes=np.ones((50, 2))),
         "collapsed",
+    )
+    refuse(
+        "LatentExplorer.sliders[0].value = 9",
+        lambda: setattr(LatentExplorer(ae(), z_range=(-3, 3)).sliders[0], "value", 9.0),
+        "z1",
+    )
+    refuse(
+        "LatentExplorer.set_base(3 numbers)",
+        lambda: LatentExplorer(ae(), z_range=(-3, 3)).set_base([0.0, 1.0, 2.0]),
+        "z must be 2",
     )
     refuse(
         "download_mnist(mirrors='...')",

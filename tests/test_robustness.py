@@ -466,7 +466,8 @@ def test_slider_errors_name_the_argument_and_refuse_step_zero():
 
 
 def test_decoder_sliders_refuse_step_zero_and_collapsed_codes_say_so():
-    from vae_teach.explorer import DecoderSliders, LatentExplorer
+    from vae_teach.explorer import DecoderSliders
+    from vae_teach.widgets import LatentExplorer
 
     model = small_ae()
     with pytest.raises(ValueError, match="step must lie in"):
@@ -476,6 +477,10 @@ def test_decoder_sliders_refuse_step_zero_and_collapsed_codes_say_so():
         LatentExplorer(model, codes=collapsed)
     explorer = LatentExplorer(model, codes=collapsed, z_range=(-1.0, 3.0))
     assert explorer.z_range == (-1.0, 3.0)
+    with pytest.raises(ValueError, match=r"z1 must lie in \[-1.0, 3.0\], got 9.0"):
+        explorer.sliders[0].value = 9.0
+    with pytest.raises(ValueError, match="z must be 2 finite numbers"):
+        explorer.set_base([0.0, float("nan")])
 
 
 def test_linear_gaussian_refuses_infinite_sigma_and_nan_weights():

@@ -44,8 +44,8 @@ PAGE_STYLE = """\
 
 EXPLORER_CODE = """\
 from vae_teach.data import load_mnist
-from vae_teach.explorer import LatentExplorer
 from vae_teach.pretrained import load_pretrained
+from vae_teach.widgets import LatentExplorer
 
 model = load_pretrained({model!r})
 test_x, test_y = load_mnist("test")
@@ -94,8 +94,8 @@ def widget_code(
     view: str, model: str, size: str = "presenter", digits: int = 5000, all_latents=False
 ) -> str:
     """The code cell that builds the view's widget (notebook 06 or 07's constructor call)."""
-    from vae_teach.explorer import check_size
     from vae_teach.pretrained import available, pretrained_config
+    from vae_teach.widgets.base import check_size
 
     if view not in VIEWS:
         raise ValueError(f"view must be one of {list(VIEWS)}, got {view!r}")

@@ -622,8 +622,8 @@ class KLExplorer(Widget):
 
 
 # --- 06 VAE ---
-# The latent explorer of notebook 06, `LatentExplorer`, lives in `explorer.py` with its
-# reusable parts (`DecoderSliders`, `LatentMap`, `BandedPNG`, `png_bytes`).
+# The latent explorer of notebook 06, `LatentExplorer`, lives in `widgets/latent_explorer.py`
+# (anywidget); `explorer.py` keeps the ipywidgets `DecoderSliders`.
 
 
 # --- 07 beta-VAE ---
