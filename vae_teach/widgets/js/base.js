@@ -256,6 +256,14 @@ function browserDecoder(model) {
 
 // -------------------------------------------------------------------------- the frame
 
+// Keys our controls use natively (sliders, radio groups, number boxes, buttons). JupyterLab 4
+// binds them to notebook commands in command mode wherever the focus is in an output (a range
+// input is not "read-write", so its shortcuts stay on): stop them at the widget's root.
+const CONTROL_KEYS = new Set([
+  "ArrowLeft", "ArrowRight", "ArrowUp", "ArrowDown", "Home", "End", "PageUp", "PageDown",
+  "Enter", " ",
+]);
+
 /**
  * Build a widget: its root, its controls from `spec.controls`, and the wiring between them.
  * `setup(ctx)` adds the widget's own pictures to `ctx.root` and returns `draw(values)`.
@@ -266,6 +274,9 @@ function mountWidget(model, el_, name, setup) {
   const spec = model.get("spec");
   const root = el("div", { class: `vae-widget vae-${spec.size || "normal"}` });
   root.dataset.widget = name;
+  root.addEventListener("keydown", (event) => {
+    if (CONTROL_KEYS.has(event.key)) event.stopPropagation();
+  });
   root.dataset.frame = "0";
   root.dataset.render = model.get("decoder")?.layers ? "browser" : spec.render || "browser";
   root.style.setProperty("--vae-font", `${spec.font_px || 15}px`);
