@@ -285,6 +285,11 @@ function mountWidget(model, el_, name, setup) {
   const controls = {};
   const panel = el("div", { class: "vae-controls" });
   const ctx = { model, spec, root, panel, controls, values: () => values, redraw: null };
+  const handlers = [];
+  ctx.listen = (event, handler) => {
+    model.on(event, handler);
+    handlers.push([event, handler]);
+  };
   const draw = setup(ctx);
   const redraw = () => {
     draw(values);
@@ -304,7 +309,7 @@ function mountWidget(model, el_, name, setup) {
     panel.append(controls[c.name].node);
   }
   if (!ctx.placedPanel) root.append(panel);
-  model.on("change:values", () => {
+  ctx.listen("change:values", () => {
     const incoming = model.get("values");
     // our own model.set() fires this too: only a change from the kernel moves anything
     if (JSON.stringify(incoming) === JSON.stringify(values)) return;
@@ -314,5 +319,6 @@ function mountWidget(model, el_, name, setup) {
   });
   el_.append(root);
   redraw();
-  return () => model.off("change:values");
+  // a closed view removes its own handlers only (other views of the model keep theirs)
+  return () => handlers.forEach(([event, handler]) => model.off(event, handler));
 }

@@ -13,7 +13,7 @@ function render({ model, el: host }) {
     ctx.root.append(ctx.panel, el("div", { class: "vae-row" }, columns));
     ctx.placedPanel = true;
     // the kernel's new pictures: one redraw (and one frame) per answer
-    model.on("change:data", () => ctx.redraw());
+    ctx.listen("change:data", () => ctx.redraw());
     return (values) => {
       const pixels = uint8Trait(model, "pixels");
       const errors = model.get("data").errors || {};

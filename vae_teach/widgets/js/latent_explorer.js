@@ -123,7 +123,7 @@ function render({ model, el: host }) {
     root.append(el("div", { class: "vae-row" }, [left, right]), ctx.panel, thumb.node);
     ctx.placedPanel = true;
     // the kernel's messages that change the picture without moving a slider
-    for (const trait of ["data", "thumb", "pixels"]) model.on(`change:${trait}`, () => ctx.redraw());
+    for (const trait of ["data", "thumb", "pixels"]) ctx.listen(`change:${trait}`, () => ctx.redraw());
     return (values) => {
       const data = model.get("data") || {};
       const z = Float32Array.from(data.base || [0, 0]);
