@@ -30,8 +30,8 @@ PY
 echo "set up in ${SECONDS}s"
 
 # The unit tests that build or drive widgets: every test file that imports ipywidgets or the
-# package's widget modules (vae_teach.widgets, vae_teach.explorer).
-pattern='^\s*(import ipywidgets|from ipywidgets|import vae_teach\.(widgets|explorer)|from vae_teach(\.widgets|\.explorer| import .*\b(widgets|explorer)\b))'
+# package's widget modules (vae_teach.widgets).
+pattern='^\s*(import ipywidgets|from ipywidgets|import vae_teach\.widgets|from vae_teach(\.widgets| import .*\bwidgets\b))'
 mapfile -t widget_tests < <(grep -l -E "$pattern" tests/test_*.py || true)
 echo "widget unit tests: ${widget_tests[*]:-(none)}"
 # ipywidgets 7 creates comms through ipykernel.comm.Comm, which ipykernel >= 6.18 deprecates

@@ -43,12 +43,16 @@ from vae_teach.disentanglement import (  # noqa: E402
     mig,
 )
 from vae_teach.elbo import elbo, importance_weighted_log_px  # noqa: E402
-from vae_teach.explorer import DecoderSliders  # noqa: E402
 from vae_teach.likelihoods import bernoulli_log_likelihood  # noqa: E402
 from vae_teach.linear_gaussian import LinearGaussian  # noqa: E402
 from vae_teach.models import VAE, Autoencoder, build_model  # noqa: E402
 from vae_teach.plots import show_images  # noqa: E402
-from vae_teach.widgets import ELBOLab, LatentExplorer, tile_images  # noqa: E402
+from vae_teach.widgets import (  # noqa: E402
+    ELBOLab,
+    LatentExplorer,
+    TraversalExplorer,
+    tile_images,
+)
 from vae_teach.widgets.base import slider  # noqa: E402
 
 # Errors that say nothing about the caller's argument when they escape from the package.
@@ -247,7 +251,11 @@ def probe_arguments():
         lambda: setattr(ELBOLab(model, x_lg).std_slider, "value", 9.0),
         "std",
     )
-    refuse("DecoderSliders(step=0)", lambda: DecoderSliders(ae(), step=0), "step")
+    refuse(
+        "TraversalExplorer(z_range=(-3, inf))",
+        lambda: TraversalExplorer(ae(), torch.rand(3, 1, 6, 6), z_range=(-3, math.inf)),
+        "z_range",
+    )
     refuse(
         "LatentExplorer(collapsed codes)",
         lambda: LatentExplorer(ae(), codes=np.ones((50, 2))),

@@ -465,13 +465,12 @@ def test_slider_errors_name_the_argument_and_refuse_step_zero():
         slider("level", "noise level", 1.0, 1.0, 0.05)
 
 
-def test_decoder_sliders_refuse_step_zero_and_collapsed_codes_say_so():
-    from vae_teach.explorer import DecoderSliders
-    from vae_teach.widgets import LatentExplorer
+def test_latent_sliders_refuse_an_infinite_range_and_collapsed_codes_say_so():
+    from vae_teach.widgets import LatentExplorer, TraversalExplorer
 
     model = small_ae()
-    with pytest.raises(ValueError, match="step must lie in"):
-        DecoderSliders(model, step=0)
+    with pytest.raises(ValueError, match="z_range must be two finite numbers"):
+        TraversalExplorer(model, torch.rand(3, 1, 6, 6), z_range=(-3.0, math.inf))
     collapsed = np.ones((50, 2))
     with pytest.raises(ValueError, match=r"the codes have collapsed.*pass z_range=\(low, high\)"):
         LatentExplorer(model, codes=collapsed)

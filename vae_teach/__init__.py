@@ -16,12 +16,12 @@ Each module holds one concept, in the form the notebooks first teach and then im
 | `models` | `Autoencoder` and `VAE` | 01, 06 |
 | `train` | `fit`, checkpoints, train-or-load | 01 |
 | `plots` | image grids, reconstructions, latent scatter, training curves | 01 |
-| `widgets`, `explorer` | PNG-based widgets, the latent explorer, traversals | 02–07 |
+| `widgets` | the notebooks' widgets (anywidget, drawn in the browser), traversals | 02–09 |
 | `pretrained` | shipped weights, checked by SHA-256 | 06 |
 | `sprites`, `disentanglement` | shapes with known factors; MIG, β-TCVAE terms | 07 |
 | `documents` | documents with known topics; the bag-of-words document VAE | 08 |
 | `wake_sleep` | wake–sleep against the VAE on the exact linear-Gaussian model | 08 |
-| `conditional` | the conditional VAE and its digit-and-style widget | 09 |
+| `conditional` | the conditional VAE (its widget: `widgets.ConditionalExplorer`) | 09 |
 | `sections` | `requires`: after a restart, a section says what to run first | all |
 | `checkers` | exercise checkers that say right, close or wrong, and why | all |
 | `links` | the repository name and the Binder/Colab links built from it | README |
@@ -47,7 +47,6 @@ MODULES = (
     "documents",
     "elbo",
     "estimators",
-    "explorer",
     "gaussian",
     "kl",
     "likelihoods",

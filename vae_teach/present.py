@@ -57,7 +57,7 @@ import torch
 
 from vae_teach.data import load_mnist
 from vae_teach.disentanglement import kl_per_dimension
-from vae_teach.explorer import TraversalExplorer
+from vae_teach.widgets import TraversalExplorer
 from vae_teach.pretrained import load_pretrained
 
 model = load_pretrained({model!r})
@@ -73,7 +73,7 @@ TRAVERSAL_SPRITES_CODE = """\
 import torch
 
 from vae_teach.disentanglement import kl_per_dimension
-from vae_teach.explorer import TraversalExplorer
+from vae_teach.widgets import TraversalExplorer
 from vae_teach.pretrained import load_pretrained
 from vae_teach.sprites import make_sprites
 

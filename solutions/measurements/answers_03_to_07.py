@@ -249,8 +249,8 @@ fig = show_images(
 fig.savefig("solutions/figures/06_exercise1.png", dpi=80)
 # ---- 07
 from vae_teach.disentanglement import kl_per_dimension, mig
-from vae_teach.explorer import traversal_grid
 from vae_teach.sprites import make_sprites
+from vae_teach.widgets import traversal_grid
 
 data = make_sprites(grid=True)
 xs = data.images

@@ -41,6 +41,9 @@ function render({ model, el: host }) {
     return (values) => {
       const images = digits.map((k) => decoder.decode(conditionInput(spec, values, k)));
       drawGrey(big, images[values.digit], side, side);
+      // what was decoded, from which input: kept on the root for tests (browser vs torch)
+      const input = conditionInput(spec, values, values.digit);
+      Object.assign(ctx.root, { __vaeLastDecoded: images[values.digit], __vaeLastZ: input });
       const tiled = tileRow(images, side);
       drawGrey(row, tiled.row, tiled.width, side);
       const z = digits.slice(0, spec.latent_dim).map((i) => values[`z${i + 1}`].toFixed(2));

@@ -56,7 +56,7 @@ function render({ model, el: host }) {
       base = Float32Array.from(codeOf(data.codes, spec, index));
       return sliderValues(spec, base);
     };
-    model.on("change:data", () => {
+    ctx.listen("change:data", () => {
       data = model.get("data");
       base = Float32Array.from(data.base);
       ctx.redraw();
@@ -69,6 +69,8 @@ function render({ model, el: host }) {
       const z = currentZ(spec, base, values);
       const pixels = decoder ? decoder.decode(z) : Uint8Array.from(data.decoded || []);
       drawGrey(decoded, pixels, w, h);
+      // what was decoded, at which z: kept on the root for tests (browser vs torch)
+      Object.assign(ctx.root, { __vaeLastDecoded: pixels, __vaeLastZ: z });
       const shown = spec.dims.map((d) => `${z[d] >= 0 ? "+" : ""}${z[d].toFixed(2)}`);
       decoded.setAttribute("aria-label", `decoded image at z = (${shown.join(", ")})`);
     };
