@@ -623,9 +623,10 @@ class KLExplorer(Widget):
 
 # --- 06 VAE ---
 # The latent explorer of notebook 06, `LatentExplorer`, lives in `widgets/latent_explorer.py`
-# (anywidget); `explorer.py` keeps the ipywidgets `DecoderSliders`.
+# (anywidget).
 
 
 # --- 07 beta-VAE ---
-# The traversal widget of notebook 07, `TraversalExplorer`, lives in `explorer.py` (section
-# "traversals"), next to the `DecoderSliders` machinery of notebook 06 that it extends.
+# The traversal widget of notebook 07, `TraversalExplorer`, lives in `widgets/traversal.py`
+# (anywidget), with `traversal_grid`; notebook 09's `ConditionalExplorer` in
+# `widgets/conditional.py`.
