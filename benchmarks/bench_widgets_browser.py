@@ -55,7 +55,8 @@ from delay_proxy import DelayProxy  # noqa: E402
 NETWORKS = [(0, None), (50, None), (150, 10)]
 KEY_BLOCK = 10  # presses in one direction before turning round
 QUIET_S = 0.3  # no websocket frame for this long (plus one RTT): a step's traffic is over
-STEP_TIMEOUT_S = 5.0
+STEP_TIMEOUT_S = 3.0
+GIVE_UP_AFTER = 3  # presses in a row with no new picture: the round stops there
 
 # The widget: a root by the contract, or the old explorer's box (the nearest ancestor of the
 # first ipywidgets slider that holds an <img>). Returns what the rest needs to know.
@@ -165,6 +166,8 @@ def key_presses(page, handle, traffic, presses: int, rtt_ms: float) -> dict:
             latencies.append(page.evaluate(LATENCY_JS))
         except Exception:  # Playwright's TimeoutError: no new picture for this press
             missed += 1
+            if missed == i + 1 == GIVE_UP_AFTER:
+                break
         traffic.wait_quiet(page, rtt_ms)
     traffic.active = False
     return {
@@ -316,6 +319,12 @@ def table(result: dict) -> str:
             f"{kilobytes(drag_['bytes_received_per_step'])}"
         )
         lines.append(f"| {net} | {latency} | {drag_['images_per_s']:.1f} | {steps} |")
+    # what bounds the drag's images per second: the moves the browser took, the values they hit
+    moves = " / ".join(f"{r['drag']['mouse_moves_per_s']:.0f}" for r in result["rounds"])
+    values = " / ".join(
+        f"{r['drag']['value_steps'] / r['drag']['seconds']:.0f}" for r in result["rounds"]
+    )
+    lines.append(f"\nwhile dragging, per second: mouse moves made {moves}; slider values {values}")
     return "\n".join(lines)
 
 

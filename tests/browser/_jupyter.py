@@ -62,7 +62,10 @@ LAB_SETTINGS = {
     },
 }
 # JupyterLab 3 validates settings against its own, older schemas: only keys it knows.
-LAB3_SETTINGS = {"@jupyterlab/docmanager-extension/plugin": {"autosave": False}}
+LAB3_SETTINGS = {
+    "@jupyterlab/docmanager-extension/plugin": {"autosave": False},
+    "@jupyterlab/apputils-extension/notification": {"fetchNews": "false", "checkForUpdates": False},
+}
 
 # JupyterLab: how many code cells there are, how many have run, and the tracebacks shown.
 LAB_CELL_STATE_JS = """() => {
@@ -298,7 +301,9 @@ def kernel_idle(page, kind: str | None = None) -> bool:
     """Whether the page says the notebook's kernel is connected and idle."""
     if server_kind(kind).module == "notebook":
         return page.locator("#kernel_indicator_icon.kernel_idle_icon").count() > 0
-    return page.locator(".jp-StatusBar-Item", has_text=re.compile(r"\|\s*Idle")).count() > 0
+    # JupyterLab 3's status items have generated class names: the bar's text, "… | Idle"
+    bar = page.locator("#jp-main-statusbar", has_text=re.compile(r"\|\s*Idle"))
+    return bar.count() > 0
 
 
 def click_run_all(page, kind: str | None = None) -> None:
