@@ -141,8 +141,11 @@ def slider(name, label, low, high, step, signed=False, aria_label=None) -> dict:
     if not low < high:
         raise ValueError(f"the range of {name} must have min < max, got [{low}, {high}]")
     step = _checks.positive(step, f"the step of {name}")
+    # whole-number bounds and step: the slider moves through ints (e.g. a digit index)
+    whole = all(float(v).is_integer() for v in (low, high, step))
     return {
         "kind": "slider",
+        "whole": whole,
         "name": name,
         "label": label,
         "min": low,
@@ -172,7 +175,8 @@ def check_value(spec: dict, value):
     """`value` if the control `spec` can show it; ValueError naming the control otherwise."""
     name = spec["name"]
     if spec["kind"] == "slider":
-        return _checks.real(value, name, low=spec["min"], high=spec["max"])
+        value = _checks.real(value, name, low=spec["min"], high=spec["max"])
+        return int(value) if spec.get("whole") and value.is_integer() else value
     if spec["kind"] == "choice":
         if value not in spec["options"]:
             raise ValueError(f"{name} must be one of {spec['options']}, got {value!r}")
