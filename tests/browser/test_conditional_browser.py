@@ -1,39 +1,35 @@
 """A real browser drives notebook 09's conditional-VAE widget: JupyterLab, headless Chromium.
 
-Reuses test_explorer_browser's fixtures (`lab`, parametrised here with notebook 09, and
-`page`) and helpers: opens notebooks/09_conditional_vae.ipynb, runs every cell, finds the
-ConditionalExplorer (digit buttons, the z₁ and z₂ sliders, the decoded image, the row of ten
-digits at that z), clicks another digit button and checks that the decoded image changed,
-then moves z₂ with the keyboard and checks that the slider's value, the decoded image and the
-row of ten digits changed; no widget error in the page or the console. Screenshot:
-test-artifacts/browser/conditional.png.
+Opens notebooks/09_conditional_vae.ipynb (a temporary copy), runs every cell and finds the
+ConditionalExplorer by the DOM contract (`.vae-widget[data-widget="conditional"]`: the
+radiogroup "digit", the range inputs z₁ and z₂, two canvases: the chosen digit, then the row
+of ten digits at this z). Clicks another digit button: it becomes the checked one,
+`data-frame` increases, the large picture changes and the row does not (it depends on z
+only). Then moves z₂ with the keyboard: its value, the large picture and the row change. No
+widget error in the page or the console. Screenshot: test-artifacts/browser/conditional.png.
 
     VAE_TEACH_BROWSER_TEST=1 pytest tests/browser/test_conditional_browser.py
-"""
 
-import re
+Fixtures and helpers are test_explorer_browser's (`lab`, `page`, `widget_root`, ...) and
+test_traversal_browser's (`open_widget`, `picture_state`, `press_keys`).
+"""
 
 import pytest
 import test_explorer_browser as explorer
 from test_explorer_browser import (
     ARTIFACTS,
-    EXPLORER_BOX_JS,
-    IMAGE_DIGESTS_JS,
     ROOT,
     check_console,
-    find_slider,
-    move_slider,
-    run_all_cells,
     screenshot_on_failure,
     settle,
     wait_for_change,
 )
+from test_traversal_browser import open_widget, picture_state, press_keys
 
 # pytest finds fixtures among a module's names: the explorer test's JupyterLab and page.
 lab, page = explorer.lab, explorer.page
 
 NOTEBOOK = ROOT / "notebooks" / "09_conditional_vae.ipynb"
-Z2_LABEL = re.compile(r"^\s*z\s*(₂|2|_2|_\{2\})\b")
 
 
 @pytest.mark.parametrize("lab", [NOTEBOOK], ids=["09"], indirect=True)
@@ -44,33 +40,24 @@ def test_conditional_explorer_in_a_real_browser(lab, page):
 
 def check_conditional(lab, page) -> None:
     """Open, run, click another digit, move z₂ by keyboard; the pictures and the console."""
-    base, token, path = lab
-    page.goto(f"{base}/doc/tree/{path}?reset&token={token}", timeout=60_000)
-    run_all_cells(page)
-
-    buttons = page.locator(".jp-OutputArea .widget-toggle-buttons").filter(has_text="digit")
-    buttons.first.wait_for()
-    # The whole widget: the nearest ancestor of the digit buttons that holds an image. Its
-    # images, in page order: the decoded digit, then the row of ten digits at this z.
-    widget = buttons.first.evaluate_handle(EXPLORER_BOX_JS).as_element()
-    assert widget is not None, "no image next to the digit buttons"
-    widget.scroll_into_view_if_needed()
-    images = lambda: widget.evaluate(IMAGE_DIGESTS_JS)  # noqa: E731
-    before = images()
-    assert len(before) == 2, f"expected the decoded digit and the row of ten, got {before}"
-
-    active = buttons.first.locator("button.mod-active")
-    digit = active.inner_text().strip()
+    root = open_widget(lab, page, "conditional")
+    group = root.locator('[role="radiogroup"][aria-label="digit"]')
+    checked = lambda: group.locator('[aria-checked="true"]').inner_text().strip()  # noqa: E731
+    digit = checked()
     other = "2" if digit != "2" else "5"
-    buttons.first.locator("button", has_text=re.compile(f"^\\s*{other}\\s*$")).click()
-    assert wait_for_change(lambda: active.inner_text().strip(), digit) == other
-    after = settle(images, wait_for_change(images, before))
-    assert after[0][1] != before[0][1], f"digit {digit} -> {other}: the image did not change"
-    assert after[1][1] == before[1][1], "the row of ten digits depends on z only"
+    state = lambda: picture_state(root)  # noqa: E731
+    before = settle(state, state())
+    group.get_by_role("radio", name=other, exact=True).click()
+    after = settle(state, wait_for_change(state, before))
+    assert checked() == other, f"clicked {other}, the checked digit is {checked()}"
+    assert after[1] > before[1], "data-frame did not increase: no redraw"
+    assert after[2][0] != before[2][0], f"digit {digit} -> {other}: the image did not change"
+    assert after[2][1] == before[2][1], "the row of ten digits depends on z only"
 
-    cell = page.locator(".jp-Notebook .jp-CodeCell").filter(has=buttons)
-    slider = find_slider(page, within=cell, label_pattern=Z2_LABEL)
-    _, (moved_before, moved_after) = move_slider(page, slider, widget)
-    assert moved_after[1][1] != moved_before[1][1], "z₂ moved: the row did not change"
-    widget.screenshot(path=ARTIFACTS / "conditional.png")
+    z2 = root.locator('input[type="range"][aria-label="z₂"]')
+    moved_before, moved_after = press_keys(page, root, z2, *["ArrowRight"] * 8)
+    assert moved_after[0] != moved_before[0], "z₂ did not move"
+    assert moved_after[2][0] != moved_before[2][0], "z₂ moved: the digit did not change"
+    assert moved_after[2][1] != moved_before[2][1], "z₂ moved: the row did not change"
+    root.screenshot(path=ARTIFACTS / "conditional.png")
     check_console(page)
