@@ -4,7 +4,10 @@
 # checks the image changes and the console has no widget errors (tests/browser/); opens
 # notebooks/09_conditional_vae.ipynb, runs it, clicks another digit button of the
 # conditional-VAE widget and moves its z2 slider by keyboard: the pictures change, no
-# widget error (test_conditional_browser.py, about 40 s); then
+# widget error (test_conditional_browser.py, about 40 s); opens notebooks/07_beta_vae.ipynb,
+# moves every slider of the traversal widget, types another base image, clicks its reset:
+# the pictures change, the decoded one is torch's to 1e-3 (test_traversal_browser.py, about
+# 70 s on an idle 2-core machine); then
 # `vae-teach present explorer` and `present traversal` (Voilà): the widget alone, moved by
 # keyboard, no console error, nothing fetched from outside, Ctrl+C stops the server.
 # Called by .ci/run after the README's test command (which made .venv); by hand:
@@ -30,5 +33,5 @@ echo "set up in ${SECONDS}s"
 # Bounded: the test limits each step itself; `timeout` is the backstop. SIGTERM becomes a
 # KeyboardInterrupt in the test, so the JupyterLab server is still shut down.
 VAE_TEACH_BROWSER_TEST=1 VAE_TEACH_CHROMIUM="$CHROMIUM" \
-    timeout -k 30 600 "$VENV/bin/pytest" -q tests/browser
+    timeout -k 30 900 "$VENV/bin/pytest" -q tests/browser
 echo "browser test done in ${SECONDS}s"
