@@ -89,6 +89,17 @@ NB6_CELL_STATE_JS = """() => {
 }"""
 
 
+# JupyterLab 3 and Notebook 6 typeset with MathJax 2, whose web-font probe and .otf fonts fail
+# in this setup (a font at about:blank refused, 404s for fonts the servers do not ship). These
+# console errors are the servers' own, not a widget's: record_console keeps them apart.
+# Matched against "<message> @ <the URL the console names>".
+MATHJAX2_NOISE = (
+    re.compile(r"^Access to font at 'about:blank' from origin .* blocked by CORS policy"),
+    re.compile(r"^Failed to load resource: net::ERR_FAILED @ about:blank$"),
+    re.compile(r"^Failed to load resource: .* status of 404 .* @ \S+/MathJax/fonts/"),
+)
+
+
 @dataclass(frozen=True)
 class Server:
     """What differs between the kinds of server: command, notebook address, page selectors."""
@@ -100,6 +111,7 @@ class Server:
     cell_state_js: str  # JS returning {total, done, errors} for the code cells
     settings: dict  # JupyterLab user settings (none for the classic Notebook)
     extra: tuple = ()  # more command-line options
+    console_noise: tuple = ()  # regexes of the server's own console errors (MATHJAX2_NOISE)
 
 
 SERVERS = {
@@ -119,6 +131,7 @@ SERVERS = {
         ".jp-OutputArea",
         LAB_CELL_STATE_JS,
         LAB3_SETTINGS,
+        console_noise=MATHJAX2_NOISE,
     ),
     "nb6": Server(
         "notebook",
@@ -127,6 +140,7 @@ SERVERS = {
         ".output_area",
         NB6_CELL_STATE_JS,
         {},
+        console_noise=MATHJAX2_NOISE,
     ),
 }
 
@@ -289,10 +303,19 @@ def launch_chromium(playwright, **options):
     )
 
 
-def record_console(page) -> None:
-    """Keep the console in `page.messages` and every URL asked in `page.requests`."""
-    page.messages, page.requests = [], []
-    page.on("console", lambda m: page.messages.append(f"{m.type}: {m.text}"))
+def record_console(page, noise: tuple | None = None) -> None:
+    """Keep the console in `page.messages` and every URL asked in `page.requests`; known
+    errors that are not ours (`noise`, by default the server's Server.console_noise) go to
+    `page.noise` instead."""
+    page.messages, page.requests, page.noise = [], [], []
+    noise = server_kind().console_noise if noise is None else noise
+
+    def on_console(message) -> None:
+        where = f"{message.text} @ {message.location.get('url', '')}"
+        known = message.type == "error" and any(p.search(where) for p in noise)
+        (page.noise if known else page.messages).append(f"{message.type}: {message.text}")
+
+    page.on("console", on_console)
     page.on("pageerror", lambda e: page.messages.append(f"pageerror: {e}"))
     page.on("request", lambda r: page.requests.append(r.url))
 

@@ -134,7 +134,7 @@ def page(packages):
         try:
             context = browser.new_context(viewport={"width": 1280, "height": 900})
             tab = context.new_page()
-            record_console(tab)
+            record_console(tab, noise=())  # no server here: every console error counts
             tab.served, tab.refused = [], []
             context.route("**/*", lambda route: answer(route, packages, tab))
             yield tab
