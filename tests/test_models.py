@@ -119,3 +119,26 @@ def test_bad_configuration_raises():
         VAE().sample(0)
     with pytest.raises(ValueError, match="config"):
         build_model({"model": "GAN"})
+
+
+def test_broadcast_decoder_is_one_mlp_applied_at_every_pixel():
+    from vae_teach.models import VAE, BroadcastDecoder
+
+    torch.manual_seed(0)
+    decoder = BroadcastDecoder(latent_dim=3, image_shape=(1, 4, 5), hidden=(6,))
+    z = torch.randn(2, 3)
+    logits = decoder(z).reshape(2, 4, 5)
+    # pixel (row r, column c) sees u = linspace(−1, 1, 5)[c] across, v = linspace(−1, 1, 4)[r]
+    u, v = torch.linspace(-1, 1, 5), torch.linspace(-1, 1, 4)
+    for b in range(2):
+        for r in range(4):
+            for c in range(5):
+                one = decoder.net(torch.cat([z[b], torch.stack([u[c], v[r]])]))
+                assert torch.allclose(logits[b, r, c], one[0], atol=1e-6)
+    vae = VAE(image_shape=(1, 4, 5), hidden=(8,), latent_dim=3, broadcast=(6,))
+    assert isinstance(vae.decoder, BroadcastDecoder)
+    rebuilt = build_model(vae.config)
+    rebuilt.load_state_dict(vae.state_dict())
+    assert torch.equal(rebuilt.decode(z), vae.decode(z))
+    with pytest.raises(ValueError, match="broadcast"):
+        VAE(image_shape=(1, 4, 5), hidden=(8,), latent_dim=3, broadcast=(0,))

@@ -123,6 +123,18 @@ def test_the_browser_gets_codes_pixels_and_a_decoder_it_can_run(model, images):
     assert labels == [("z₂", "z₂"), ("z₄", "z₄")]
 
 
+def test_a_broadcast_decoder_runs_in_the_browser_pixel_by_pixel(images):
+    torch.manual_seed(3)
+    model = VAE(image_shape=(1, 12, 12), hidden=(16,), latent_dim=4, broadcast=(8, 8)).eval()
+    explorer = TraversalExplorer(model, images, index=2)
+    view = explorer.view
+    assert view.spec["render"] == "browser"
+    assert view.decoder["broadcast"] == {"channels": 1, "height": 12, "width": 12}
+    explorer.sliders[1].value = 0.75
+    pixels = js_forward(view.decoder, view.weights, explorer.z[None])
+    np.testing.assert_allclose(pixels.reshape(12, 12), explorer.image, atol=1e-6)
+
+
 def test_a_model_the_browser_cannot_run_is_decoded_in_the_kernel(model, images):
     class Wrapped(torch.nn.Module):  # not a vae_teach model: no JS decoder
         latent_dim = 4

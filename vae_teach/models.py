@@ -33,6 +33,41 @@ def mlp(sizes, final_activation=True) -> nn.Sequential:
     return nn.Sequential(*layers)
 
 
+class BroadcastDecoder(nn.Module):
+    """p_θ(x|z) one pixel at a time: logit(u, v) = f_θ([z, u, v]), one small MLP for every pixel.
+
+    The spatial broadcast decoder of Watters et al. (2019) with 1 × 1 convolutions: z is copied
+    to every pixel, the pixel's coordinates (u, v) ∈ [−1, 1]² are appended, and the same MLP
+    maps each [z, u, v] to that pixel's logits. A position is then something the decoder
+    compares with (u, v), which favours latents that each hold one coordinate.
+
+    Args:
+        latent_dim: Z. image_shape: (C, H, W). hidden: the MLP's hidden sizes.
+    """
+
+    def __init__(self, latent_dim, image_shape, hidden=(48, 48)):
+        super().__init__()
+        channels, height, width = image_shape
+        self.image_shape = tuple(image_shape)
+        # (P, 2): (u, v) of every pixel, row by row; u across, v down
+        v, u = torch.meshgrid(
+            torch.linspace(-1, 1, height), torch.linspace(-1, 1, width), indexing="ij"
+        )
+        self.register_buffer("coords", torch.stack([u.reshape(-1), v.reshape(-1)], 1))
+        # (B, P, Z + 2) -> (B, P, C)
+        self.net = mlp((latent_dim + 2, *hidden, channels), final_activation=False)
+
+    def forward(self, z):
+        """z (B, Z) -> logits (B, C·H·W), channel by channel as the images are stored."""
+        batch, pixels = len(z), len(self.coords)
+        # [z, u, v] at every pixel: (B, P, Z + 2)
+        inputs = torch.cat(
+            [z[:, None, :].expand(-1, pixels, -1), self.coords.expand(batch, -1, -1)], dim=2
+        )
+        # (B, P, C) -> (B, C, P) -> (B, C·P)
+        return self.net(inputs).transpose(1, 2).reshape(batch, -1)
+
+
 # The largest model a config (or a checkpoint file) may ask for: 100 M parameters, 400 MB in
 # float32, about 100 times the course's models. A file asking for more is refused before
 # anything is allocated.
@@ -247,6 +282,8 @@ class VAE(_ImageModel):
         beta: weight on the KL term (1: VAE; > 1: β-VAE).
         logvar_x: Gaussian decoder log-variance: a float (fixed), or "learned" (one
             learned scalar shared by all pixels). Ignored for Bernoulli.
+        broadcast: None (the decoder mirrors the encoder), or the hidden sizes of a
+            `BroadcastDecoder`, e.g. (48, 48): one small MLP applied at every pixel.
     """
 
     def __init__(
@@ -257,8 +294,11 @@ class VAE(_ImageModel):
         likelihood="bernoulli",
         beta=1.0,
         logvar_x=0.0,
+        broadcast=None,
     ):
         image_shape, hidden, latent_dim = _check_config(image_shape, hidden, latent_dim)
+        if broadcast is not None:
+            broadcast = _positive_ints(broadcast, "broadcast")
         beta, logvar_x, learned = _check_vae_args(likelihood, beta, logvar_x)
         super().__init__(image_shape)
         self.latent_dim = latent_dim
@@ -273,6 +313,8 @@ class VAE(_ImageModel):
             "beta": float(beta),
             "logvar_x": "learned" if learned else float(logvar_x),
         }
+        if broadcast is not None:
+            self.config["broadcast"] = list(broadcast)
         # log σ_x² of the Gaussian decoder: a learned scalar, or a fixed float
         self.logvar_x = nn.Parameter(torch.zeros(())) if learned else float(logvar_x)
         # (B, D) -> (B, H_last): shared trunk of the encoder
@@ -281,7 +323,10 @@ class VAE(_ImageModel):
         self.fc_mu = nn.Linear(hidden[-1] if hidden else self.input_dim, latent_dim)
         self.fc_logvar = nn.Linear(hidden[-1] if hidden else self.input_dim, latent_dim)
         # (B, Z) -> (B, D): logits or means before the sigmoid
-        self.decoder = mlp((latent_dim, *hidden[::-1], self.input_dim), final_activation=False)
+        if broadcast is None:
+            self.decoder = mlp((latent_dim, *hidden[::-1], self.input_dim), final_activation=False)
+        else:
+            self.decoder = BroadcastDecoder(latent_dim, image_shape, broadcast)
 
     def encode(self, x: torch.Tensor):
         """(B, C, H, W) or (B, D) -> mu (B, Z), logvar (B, Z)."""

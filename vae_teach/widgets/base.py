@@ -119,14 +119,24 @@ def mlp_spec(decoder: nn.Module, input_dim: int):
 def decoder_traits(decoder: nn.Module, input_dim: int) -> dict:
     """View traits that let the browser decode: {"decoder": {"layers": …}, "weights": bytes}.
 
-    Empty ({}) when `decoder` is not an MLP `mlp_spec` understands: the widget then decodes in
+    A `BroadcastDecoder` is sent as its per-pixel MLP plus the image size ("broadcast"): the
+    browser runs the MLP on [z, u, v] at every pixel. Empty ({}) when `decoder` is not an MLP
+    `mlp_spec` understands: the widget then decodes in
     the kernel and sends the pixels (see `grey_bytes`).
     """
-    spec = mlp_spec(decoder, input_dim)
+    from vae_teach.models import BroadcastDecoder
+
+    if isinstance(decoder, BroadcastDecoder):
+        # the same MLP at every pixel, on [z, u, v]
+        spec = mlp_spec(decoder.net, input_dim + 2)
+        channels, height, width = decoder.image_shape
+        grid = {"broadcast": {"channels": channels, "height": height, "width": width}}
+    else:
+        spec, grid = mlp_spec(decoder, input_dim), {}
     if spec is None:
         return {}
     layers, weights = spec
-    return {"decoder": {"layers": layers, "input_dim": input_dim}, "weights": weights}
+    return {"decoder": {"layers": layers, "input_dim": input_dim, **grid}, "weights": weights}
 
 
 # --------------------------------------------------------------------------- controls

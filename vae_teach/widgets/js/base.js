@@ -251,7 +251,28 @@ function browserDecoder(model) {
   const spec = model.get("decoder");
   if (!spec || !spec.layers) return null;
   const weights = float32Trait(model, "weights");
-  return { ...spec, decode: (input) => mlpForward(spec.layers, weights, input) };
+  const decode = spec.broadcast
+    ? (z) => broadcastForward(spec.layers, weights, z, spec.broadcast)
+    : (input) => mlpForward(spec.layers, weights, input);
+  return { ...spec, decode };
+}
+
+/**
+ * A broadcast decoder (one grey channel): pixel (row r, column c) = mlpForward([z, u, v]) with
+ * u = −1 + 2c / (W − 1) across and v = −1 + 2r / (H − 1) down, as torch.linspace(−1, 1, ·).
+ */
+function broadcastForward(layers, weights, z, { height, width }) {
+  const out = new Float32Array(height * width);
+  const input = new Float32Array(z.length + 2);
+  input.set(z);
+  for (let r = 0; r < height; r++) {
+    input[z.length + 1] = height > 1 ? -1 + (2 * r) / (height - 1) : -1;
+    for (let c = 0; c < width; c++) {
+      input[z.length] = width > 1 ? -1 + (2 * c) / (width - 1) : -1;
+      out[r * width + c] = mlpForward(layers, weights, input)[0];
+    }
+  }
+  return out;
 }
 
 // -------------------------------------------------------------------------- the frame
