@@ -1,13 +1,14 @@
 """A notebook widget in a real browser over a slow network: key-press latency, images per
 second while dragging, websocket bytes per slider step.
 
-    VAE_TEACH_DATA=/work/shared/data .venv/bin/python benchmarks/bench_widgets_browser.py \\
+    .venv/bin/python benchmarks/bench_widgets_browser.py \\
         [--notebook notebooks/06_vae.ipynb] [--widget latent-explorer] [--json out.json]
+        [--package-root DIR]     # e.g. an older commit: git archive REV | tar -x -C DIR
 
-JupyterLab 4 on 127.0.0.1, a delay proxy (benchmarks/delay_proxy.py) between headless
-Chromium and the server, so HTTP and the kernel's websocket both pay the round trip. The
-notebook runs (Run All) at RTT 0; then, for each network setting (RTT 0, 50 and 150 ms, the
-last one capped at 10 Mbit/s):
+VAE_TEACH_DATA as for the notebooks. JupyterLab 4 on 127.0.0.1, a delay proxy
+(benchmarks/delay_proxy.py) between headless Chromium and the server, so HTTP and the kernel's
+websocket both pay the round trip. The notebook runs (Run All) at RTT 0; then, for each
+network setting (RTT 0, 50 and 150 ms, the last one capped at 10 Mbit/s):
 
 - key press -> new picture: focus the widget's first slider, press ArrowRight (then
   ArrowLeft, in blocks, so it stays in range); t0 = the keydown (a capture listener on
@@ -24,7 +25,9 @@ last one capped at 10 Mbit/s):
   averaged over the drag (divided by the number of slider values the drag went through).
 
 Prints a Markdown table and, with --json, writes the figures there. A benchmark, not a test:
-it asserts nothing about the numbers. One run takes 2-4 minutes.
+it asserts nothing about the numbers. One run of notebook 06 takes about 2 minutes (Run All
+included); 07 (--widget traversal) about 5. VAE_TEACH_BROWSER_SERVER=lab3 measures under
+JupyterLab 3 (in .venv-browser7, .ci/browser7.sh).
 """
 
 import argparse
@@ -248,10 +251,10 @@ def http_round_trip_ms(port: int, token: str) -> float:
     return percentile(times, 50)
 
 
-def open_widget(page, url: str, widget: str) -> tuple[dict, object]:
+def open_widget(page, url: str, widget: str, run_all_s: float) -> tuple[dict, object]:
     """Open the notebook, run every cell, find the widget and instrument it."""
     page.goto(url, timeout=120_000)
-    run_all_cells(page)
+    run_all_cells(page, timeout_s=run_all_s)
     page.wait_for_function(f"({FIND_JS})({json.dumps(widget)}).found", timeout=60_000)
     info = page.evaluate(FIND_JS, widget)
     handle = page.evaluate_handle(INSTRUMENT_JS, widget).as_element()
@@ -273,7 +276,7 @@ def measure(args, base: str, token: str, path: str) -> dict:
             record_console(page)
             traffic.attach(page)
             proxied = notebook_url(f"http://127.0.0.1:{port}", token, path)
-            info, handle = open_widget(page, proxied, args.widget)
+            info, handle = open_widget(page, proxied, args.widget, args.run_all_s)
             for rtt_ms, mbit_s in NETWORKS:
                 proxy.set(rtt_ms, mbit_s)
                 rounds.append(
@@ -346,6 +349,7 @@ def main() -> None:
         "--widget", default="latent-explorer", help="data-widget name (e.g. traversal for 07)"
     )
     parser.add_argument("--presses", type=int, default=30)
+    parser.add_argument("--run-all-s", type=float, default=480, help="limit for Run All")
     parser.add_argument("--drag-s", type=float, default=2.0)
     parser.add_argument("--json", type=Path, help="write the figures here")
     parser.add_argument(
