@@ -86,3 +86,11 @@ def test_a_missing_extra_is_named(monkeypatch, capsys):
     )
     assert cli.main(["present", "explorer"]) == 2
     assert '".[present]"' in capsys.readouterr().err
+
+
+def test_the_page_keeps_the_widget_front_ends():
+    # Voilà is told to leave out the other JupyterLab extensions, never the widget manager or
+    # anywidget's front end: without it the page cannot build a vae_teach widget
+    command = present.voila_command(present.Path("x.ipynb"), 8123)
+    denied = {arg.split("=", 1)[1] for arg in command if "extension_denylist=" in arg}
+    assert not denied & {"@jupyter-widgets/jupyterlab-manager", "anywidget"}, denied

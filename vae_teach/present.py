@@ -6,7 +6,8 @@
 Writes a two-cell notebook into a temporary folder (page style, then the widget built with its
 public constructor at presenter size), serves it with Voilà on 127.0.0.1 (only the outputs are
 shown, no code) and opens it in the default browser. Everything the page needs comes from the
-local Voilà and ipywidgets installation: nothing is downloaded. Ctrl+C stops the server.
+local Voilà, ipywidgets and anywidget installation (the widget's own JavaScript ships inside
+vae_teach): nothing is downloaded. Ctrl+C stops the server.
 Needs the `present` extra (`pip install -e ".[present]"`).
 """
 
@@ -33,13 +34,19 @@ VIEWS = {
 }
 MNIST_MODELS = ("vae2", "vae20", "ae2", "dae2")
 
-# The page: no margins, the widget in the middle of the window, on white.
+# The page: no margins, the widget in the middle of the window, on white. The traversal's
+# pictures (sprites are 24 px: 384 px at presenter scale) grow with the window, to 40 % of its
+# width or 55 % of its height, whichever is smaller, blocks kept sharp (base.css: pixelated).
+# A range input does not inherit the font size (Chromium's form controls are 13.33 px), so
+# base.css's 18em-wide slider would stay 240 px: inherited here, it is 504 px at presenter size.
 PAGE_STYLE = """\
 <style>
   body { margin: 0; background: white; }
   .jp-OutputPrompt, .jp-OutputArea-prompt, .jp-InputPrompt { display: none; }
   .jp-Cell { padding: 0; }
-  .jp-OutputArea-output { width: fit-content; margin: 1vh auto 0 auto; }
+  .vae-widget { width: fit-content; margin: 1vh auto 0 auto; }
+  .vae-widget input[type="range"] { font-size: inherit; }
+  .vae-widget[data-widget="traversal"] canvas.vae-picture { width: min(40vw, 55vh); height: auto; }
 </style>"""
 
 EXPLORER_CODE = """\
@@ -128,12 +135,13 @@ TEMPLATE_INDEX = """\
 {%- endblock html_head_js_mermaidjs -%}
 """
 TEMPLATE = "vae-teach-presenter"
-# Of the JupyterLab extensions installed, the page loads the widget manager only.
-KEEP_EXTENSIONS = {"@jupyter-widgets/jupyterlab-manager"}
+# Of the JupyterLab extensions installed, the page loads the widget manager and anywidget's
+# front end only (without anywidget the page cannot build the vae_teach widgets' models).
+KEEP_EXTENSIONS = {"@jupyter-widgets/jupyterlab-manager", "anywidget"}
 
 
 def other_lab_extensions() -> list[str]:
-    """Installed JupyterLab extensions other than the widget manager (nbgrader's, Notebook 7's,
+    """Installed JupyterLab extensions other than KEEP_EXTENSIONS (nbgrader's, Notebook 7's,
     ...): Voilà would load them into the page, where they fail for want of JupyterLab."""
     from jupyter_core.paths import jupyter_path
 

@@ -2,18 +2,21 @@
 
 For each view (notebook 06's latent explorer, notebook 07's traversal widget) the test starts
 the console script as an instructor would (`vae-teach present VIEW --no-browser --port P`),
-opens the address it prints, and checks: the widget shows alone (no code, no notebook around
-it); the first slider moves with the keyboard and the decoded picture changes; the console has
-no error at all; every request the page made went to the local server (nothing downloaded);
-Ctrl+C (SIGINT) stops the command with status 0 within seconds, with its Voilà server and
-kernel gone. Screenshots: test-artifacts/browser/present-VIEW.png (and docs/ with
-VAE_TEACH_UPDATE_DOCS=1).
+opens the address it prints, and checks, by the widgets' DOM contract
+(`.vae-widget[data-widget=...]`): the widget shows alone (no code, no notebook, no other
+widget around it), drawn in the browser, at presenter size (every `.vae-label` at 24 px or
+more, the decoded picture 400 px wide or more on screen); its first slider (a range input),
+focused and moved with ArrowRight, raises `data-frame` and changes the decoded picture's pixels
+(the explorer's map ring too), and the digit the browser decoded is torch's `decode_image` at
+the browser's z (the served model, loaded here); the console has no error at all; every
+request the page made went to the local server (nothing downloaded); Ctrl+C (SIGINT) stops
+the command with status 0 within seconds, with its Voilà server and kernel gone. Screenshots:
+test-artifacts/browser/present-VIEW.png (and docs/ with VAE_TEACH_UPDATE_DOCS=1).
 
     VAE_TEACH_BROWSER_TEST=1 pytest tests/browser/test_present_browser.py
 """
 
 import contextlib
-import re
 import signal
 import socket
 import subprocess
@@ -25,14 +28,16 @@ import pytest
 import test_explorer_browser as explorer
 from test_explorer_browser import (
     ARTIFACTS,
-    EXPLORER_BOX_JS,
-    IMAGE_DIGESTS_JS,
+    check_decoded_is_torchs,
     free_port,
+    move_range,
     raise_interrupt,
     save_picture,
-    settle,
-    wait_for_change,
+    widget_root,
 )
+from test_traversal_browser import press_keys
+
+from vae_teach.pretrained import load_pretrained
 
 sync_api = pytest.importorskip("playwright.sync_api")
 
@@ -41,10 +46,12 @@ START_S = 90  # the command prints its address (Voilà listening)
 WIDGET_MS = 120_000  # the page shows the widget (the kernel ran the notebook)
 STOP_S = 30  # Ctrl+C -> the command has exited
 PRESSES = 20
-# view -> (the widget's text that must show, the first slider's label)
+LABEL_PX = 24  # presenter size: the smallest label font, and decoded picture width, on screen
+PICTURE_PX = 400
+# view -> (data-widget, the widget's text that must show, the model the command serves)
 VIEWS = {
-    "explorer": ("jump to test digit", r"^\s*z\s*₁"),
-    "traversal": ("base image #", r"^\s*z\s*\S+\s*\(KL \d"),
+    "explorer": ("latent-explorer", "jump to test digit", "vae2"),
+    "traversal": ("traversal", "base image #", "betavae_b4"),
 }
 
 
@@ -120,33 +127,29 @@ def test_present_shows_moves_and_stops(presenter, page):
 
 
 def check_view(view: str, url: str, page) -> None:
-    text, label = VIEWS[view]
+    """The widget alone at presenter size; its first slider by keyboard; console, requests."""
+    name, text, model = VIEWS[view]
     page.goto(url, timeout=WIDGET_MS)
-    page.locator(".widget-slider").first.wait_for(timeout=WIDGET_MS)
+    page.locator(".vae-widget").first.wait_for(timeout=WIDGET_MS)
+    root = widget_root(page, name, within=page)
     body = page.locator("body").inner_text()
     assert text in body, f"the {view} widget is not on the page:\n{body[:2000]}"
-    # the widget alone: no code cell, no traceback
+    # the widget alone: no code cell, no traceback, no other widget
     assert page.locator(".jp-InputArea, .jp-CodeMirrorEditor").count() == 0
+    assert page.locator(".vae-widget").count() == 1, "more than one widget on the page"
     assert "Traceback" not in body and "Error" not in body, body[:2000]
+    assert root.get_attribute("data-render") == "browser"
+    check_presenter_size(root)
 
-    slider = page.locator(".widget-slider").first
-    assert re.search(label, slider.inner_text()), f"first slider: {slider.inner_text()!r}"
-    box = slider.evaluate_handle(EXPLORER_BOX_JS).as_element()
-    # the explorer's own box holds its images; the traversal's sliders sit below the pictures
-    while box is not None and box.evaluate("el => el.querySelectorAll('img').length") < 2:
-        box = box.evaluate_handle("el => el.parentElement").as_element()
-    assert box is not None, "no picture next to the slider"
-    readout = slider.locator(".widget-readout")
-    images = lambda: box.evaluate(IMAGE_DIGESTS_JS)  # noqa: E731
-    value_before, images_before = readout.inner_text(), settle(images, images())
-    slider.locator(".noUi-handle, .ui-slider-handle").first.focus()
-    for _ in range(PRESSES):
-        page.keyboard.press("ArrowRight")
-    value_after = settle(readout.inner_text, wait_for_change(readout.inner_text, value_before))
-    images_after = settle(images, wait_for_change(images, images_before))
-    assert value_after != value_before, f"the slider did not move from {value_before!r}"
-    changed = [a[1] != b[1] for a, b in zip(images_after, images_before, strict=False)]
-    assert any(changed), "no picture changed when the slider moved"
+    if view == "explorer":
+        move_range(page, root, presses=PRESSES)  # z₁: the digit and the map's ring move
+    else:
+        slider = root.locator('input[type="range"]').first
+        before, after = press_keys(page, root, slider, *["ArrowRight"] * PRESSES)
+        assert after[0] != before[0], f"the first slider did not move from {before[0]}"
+        # the canvases: the base image, then the decoded one
+        assert after[2][1] != before[2][1], "the decoded picture did not change"
+    check_decoded_is_torchs(root, load_pretrained(model))
     save_picture(page, f"present-{view}.png")
 
     errors = [m for m in page.messages if m.startswith(("error", "pageerror"))]
@@ -154,3 +157,18 @@ def check_view(view: str, url: str, page) -> None:
     local = (url.rstrip("/"), "data:", "blob:", url.replace("http", "ws").rstrip("/"))
     outside = [r for r in page.requests if not r.startswith(local)]
     assert outside == [], f"the page asked for files from elsewhere: {outside}"
+
+
+def check_presenter_size(root) -> None:
+    """Legible from the back of a room: labels of LABEL_PX or more, a decoded picture of
+    PICTURE_PX or more on screen."""
+    # [text, font size in px] of every label
+    labels = root.evaluate(
+        """r => [...r.querySelectorAll('.vae-label')]
+          .map(l => [l.textContent, parseFloat(getComputedStyle(l).fontSize)])"""
+    )
+    small = [label for label in labels if label[1] < LABEL_PX]
+    assert labels and not small, f"labels under {LABEL_PX} px: {small or 'no label at all'}"
+    decoded = root.locator('canvas.vae-picture[aria-label^="decoded"]').first
+    width = decoded.evaluate("c => c.getBoundingClientRect().width")
+    assert width >= PICTURE_PX, f"the decoded picture is {width} px wide on screen"
