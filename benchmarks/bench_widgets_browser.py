@@ -20,6 +20,8 @@ network setting (RTT 0, 50 and 150 ms, the last one capped at 10 Mbit/s):
   (page.mouse.move in real time, a sine around the start; a tick the browser is too busy
   for is skipped, and the moves actually made per second are in the JSON): picture changes
   per second;
+- the same drag made inside the page (a range input only): every 1/60 s the input takes the
+  next value and fires `input`, as a dragging hand makes the browser do; pictures per second;
 - bytes over the kernel websocket per slider step, sent and received (Playwright's
   framesent / framereceived payloads, counted only while measuring), for the key presses and
   averaged over the drag (divided by the number of slider values the drag went through).
@@ -237,6 +239,55 @@ def drag(page, handle, traffic, seconds: float, rtt_ms: float) -> dict:
     }
 
 
+# A 60 Hz drag made inside the page: every 1/60 s the range input takes the next value of a
+# sine around its start and fires `input`, as the browser does for a dragging hand. It bounds
+# nothing by the driver's own speed (Playwright's mouse.move over the DevTools protocol runs
+# at ~35 moves per second on two busy cores); only for a native range input (the new widgets).
+IN_PAGE_DRAG_JS = """([seconds]) => new Promise(done => {
+  const input = window.__benchSlider, b = window.__bench;
+  const low = Number(input.min), high = Number(input.max), start = Number(input.value);
+  const amplitude = 0.3 * (high - low), t0 = performance.now();
+  let ticks = 0;
+  const timer = setInterval(() => {
+    const t = (performance.now() - t0) / 1000;
+    if (t >= seconds) {
+      clearInterval(timer);
+      done({ticks, seconds: t, t0, t1: performance.now()});
+      return;
+    }
+    const v = start + amplitude * Math.sin(2 * Math.PI * t / seconds);
+    input.value = Math.min(high, Math.max(low, v));
+    input.dispatchEvent(new Event("input", {bubbles: true}));
+    ticks += 1;
+  }, 1000 / 60);
+})"""
+
+
+def drag_in_page(page, handle, traffic, seconds: float, rtt_ms: float) -> dict | None:
+    """The slider moved at 60 Hz by the page itself: pictures per second, bytes per value."""
+    if not handle.evaluate("el => el.type === 'range'"):
+        return None
+    handle.evaluate("el => { window.__benchSlider = el; }")
+    traffic.wait_quiet(page, rtt_ms)
+    traffic.reset()
+    traffic.active = True
+    run = page.evaluate(IN_PAGE_DRAG_JS, [seconds])
+    traffic.wait_quiet(page, rtt_ms)
+    traffic.active = False
+    pictures = page.evaluate(
+        "([a, b]) => window.__bench.pictures.filter(p => p.t >= a && p.t <= b).length",
+        [run["t0"], run["t1"]],
+    )
+    steps = max(run["ticks"], 1)
+    return {
+        "seconds": run["seconds"],
+        "ticks_per_s": run["ticks"] / run["seconds"],
+        "images_per_s": pictures / run["seconds"],
+        "bytes_sent_per_step": traffic.sent / steps,
+        "bytes_received_per_step": traffic.received / steps,
+    }
+
+
 def http_round_trip_ms(port: int, token: str) -> float:
     """Median time of GET /api/status through the proxy: checks that the delay is there."""
     times = []
@@ -286,6 +337,7 @@ def measure(args, base: str, token: str, path: str) -> dict:
                         "http_round_trip_ms": http_round_trip_ms(port, token),
                         "key": key_presses(page, handle, traffic, args.presses, rtt_ms),
                         "drag": drag(page, handle, traffic, args.drag_s, rtt_ms),
+                        "drag_in_page": drag_in_page(page, handle, traffic, args.drag_s, rtt_ms),
                     }
                 )
                 print(f"  RTT {rtt_ms} ms done", file=sys.stderr)
@@ -304,7 +356,7 @@ def table(result: dict) -> str:
     """The figures as a Markdown table, one row per network setting."""
     lines = [
         "| round trip | key press → new digit (p50 / p95) | images per second while dragging"
-        " at 60 Hz | bytes per slider step (sent / received) |",
+        " at 60 Hz: mouse / in the page | bytes per slider step (sent / received) |",
         "| --- | --- | --- | --- |",
     ]
     for r in result["rounds"]:
@@ -321,7 +373,15 @@ def table(result: dict) -> str:
             f"{kilobytes(drag_['bytes_sent_per_step'])} / "
             f"{kilobytes(drag_['bytes_received_per_step'])}"
         )
-        lines.append(f"| {net} | {latency} | {drag_['images_per_s']:.1f} | {steps} |")
+        in_page = r.get("drag_in_page")
+        images = f"{drag_['images_per_s']:.1f}"
+        if in_page:
+            images += f" / {in_page['images_per_s']:.1f}"
+            steps += (
+                f"; 60 Hz in the page {kilobytes(in_page['bytes_sent_per_step'])} / "
+                f"{kilobytes(in_page['bytes_received_per_step'])}"
+            )
+        lines.append(f"| {net} | {latency} | {images} | {steps} |")
     # what bounds the drag's images per second: the moves the browser took, the values they hit
     moves = " / ".join(f"{r['drag']['mouse_moves_per_s']:.0f}" for r in result["rounds"])
     values = " / ".join(
