@@ -33,7 +33,8 @@ def test_a_sprite_recipe_trains_measures_and_saves(name, tmp_path, monkeypatch):
     payload = torch.load(tmp_path / f"{name}.pt", weights_only=True)
     meta, recipe = payload["meta"], script.RECIPES[name]
     assert payload["config"]["model"] == recipe.model and payload["config"]["beta"] == recipe.beta
-    assert meta["train"]["seed"] == recipe.seed and len(meta["kl_per_dim"]) == 8
+    latent_dim = recipe.arch["latent_dim"]
+    assert meta["train"]["seed"] == recipe.seed and len(meta["kl_per_dim"]) == latent_dim
     assert 0 <= meta["mig"] <= 1 and len(meta["mig_per_factor"]) == 5
     parts = meta["tc_exact"]
     assert parts["mi"] + parts["tc"] + parts["dwkl"] == pytest.approx(parts["kl"], abs=1e-3)
