@@ -91,7 +91,8 @@ function sliderControl(spec, value, onInput) {
   input.addEventListener("input", () => onInput(Number(input.value)));
   const set = (v) => {
     input.value = v;
-    readout.textContent = formatValue(spec, Number(input.value));
+    // the value itself (a code from the encoder may lie between two steps of the slider)
+    readout.textContent = formatValue(spec, Number(v));
     input.setAttribute("aria-valuetext", readout.textContent);
   };
   set(value);
