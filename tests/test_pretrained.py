@@ -38,11 +38,12 @@ def test_checksum_files_match_an_independent_hash():
 
 
 def test_size_budget():
-    """Ours stay at about 3.3 MB so that everything shipped stays under 5 MB."""
+    """The MNIST models stay at about 3.3 MB; everything shipped (the sprite models of notebook
+    07 too, about 0.6 MB each) stays under 15 MB, the budget of the β-VAE issue."""
     ours = sum((WEIGHTS / f"{name}.pt").stat().st_size for name in SHIPPED)
     everything = sum(p.stat().st_size for p in WEIGHTS.glob("*.pt"))
     assert ours < 3.5e6
-    assert everything < 5e6
+    assert everything < 15e6
 
 
 @pytest.mark.parametrize(
