@@ -33,5 +33,5 @@ echo "set up in ${SECONDS}s"
 # Bounded: the test limits each step itself; `timeout` is the backstop. SIGTERM becomes a
 # KeyboardInterrupt in the test, so the JupyterLab server is still shut down.
 VAE_TEACH_BROWSER_TEST=1 VAE_TEACH_CHROMIUM="$CHROMIUM" \
-    timeout -k 30 900 "$VENV/bin/pytest" -q tests/browser
+    timeout -k 30 1500 "$VENV/bin/pytest" -q tests/browser
 echo "browser test done in ${SECONDS}s"
