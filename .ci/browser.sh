@@ -9,7 +9,10 @@
 # the pictures change, the decoded one is torch's to 1e-3 (test_traversal_browser.py, about
 # 70 s on an idle 2-core machine); then
 # `vae-teach present explorer` and `present traversal` (Voilà): the widget alone, moved by
-# keyboard, no console error, nothing fetched from outside, Ctrl+C stops the server.
+# keyboard, no console error, nothing fetched from outside, Ctrl+C stops the server; the
+# widgets of notebooks 02-05, every control moved or clicked (test_widgets_browser.py); and
+# notebook 06 exported to static HTML and opened with no server or kernel, its explorer still
+# decoding (test_static_export_browser.py; npm fetches the two widget libraries it loads).
 # Called by .ci/run after the README's test command (which made .venv); by hand:
 #   apt-get install -y chromium && bash .ci/browser.sh
 # Screenshots, the console log and the server log land in test-artifacts/browser/.
