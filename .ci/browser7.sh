@@ -4,7 +4,7 @@
 # environment of their own (.venv-browser7). Headless Debian Chromium through Playwright, as in
 # .ci/browser.sh; the server kind reaches the tests as VAE_TEACH_BROWSER_SERVER (lab3, nb6).
 # By hand:
-#   bash .ci/browser7.sh                                   # notebook 06's explorer, lab3 and nb6
+#   bash .ci/browser7.sh                                   # every widget (lab3), 06 (nb6)
 #   VAE_TEACH_BROWSER7_SERVERS=lab3 bash .ci/browser7.sh   # JupyterLab 3 only
 #   bash .ci/browser7.sh tests/browser/test_conditional_browser.py   # other tests (lab3 only)
 # Needs VAE_TEACH_DATA (a folder holding mnist/) or network access for the MNIST download.
@@ -55,9 +55,20 @@ PY
 "$VENV/bin/jupyter" nbextension list 2>&1 | grep -E "enabled|disabled" || true
 echo "set up in ${SECONDS}s"
 
-tests=("${@:-tests/browser/test_explorer_browser.py}")
+# By default every widget under JupyterLab 3 (02-05, 06, 07, 09: about 4 minutes) and
+# notebook 06's explorer under Notebook 6; tests named on the command line run under lab3.
+lab3_tests=(tests/browser/test_explorer_browser.py tests/browser/test_widgets_browser.py
+    tests/browser/test_conditional_browser.py tests/browser/test_traversal_browser.py)
+nb6_tests=(tests/browser/test_explorer_browser.py)
 [ $# -gt 0 ] && SERVERS=${VAE_TEACH_BROWSER7_SERVERS:-lab3}
 for server in $SERVERS; do
+    if [ $# -gt 0 ]; then
+        tests=("$@")
+    elif [ "$server" = nb6 ]; then
+        tests=("${nb6_tests[@]}")
+    else
+        tests=("${lab3_tests[@]}")
+    fi
     echo "== $server: ${tests[*]}"
     # Bounded: `timeout` is the backstop; SIGTERM becomes KeyboardInterrupt in the tests, so
     # the server is still shut down.
