@@ -173,6 +173,24 @@ const CONTROLS = {
   button: buttonControl,
 };
 
+/**
+ * A one-line legend under a picture: [colour, line style ("solid", "dashed", "dotted"), text]
+ * per entry, each a short stroke in that colour and style before its text.
+ */
+function legend(entries) {
+  const items = entries.map(([colour, style, text]) =>
+    el("span", { class: "vae-legend-item" }, [
+      el("span", {
+        class: "vae-swatch",
+        style: `border-top: 3px ${style} ${colour}; width: 2em; display: inline-block;`,
+      }),
+      ` ${text}`,
+    ]),
+  );
+  const parts = items.flatMap((item, i) => (i ? [" · ", item] : [item]));
+  return el("div", { class: "vae-caption" }, parts);
+}
+
 // -------------------------------------------------------------------------- pictures
 
 /** A canvas for a picture of `width` x `height` pixels shown `scale` times larger. */

@@ -116,27 +116,13 @@ function drawLab(canvas, spec, m, s) {
   return terms;
 }
 
-function legend() {
-  const item = (colour, style, text) =>
-    el("span", { class: "vae-legend-item" }, [
-      el("span", {
-        class: "vae-swatch",
-        style: `border-top: 4px ${style} ${colour}; width: 2em; display: inline-block;`,
-      }),
-      ` ${text}`,
-    ]);
-  return el("div", { class: "vae-caption" }, [
-    item("#777", "dashed", "prior p(z)"),
-    " · ",
-    item("#000", "solid", "true posterior p(z|x)"),
-    " · ",
-    item("#E69F00", "solid", "q(z); bar: ELBO"),
-    " · ",
-    item("#D55E00", "solid", "gap = KL(q ‖ p(z|x))"),
-    " · ",
-    item("#000", "dotted", "log p(x)"),
-  ]);
-}
+const LEGEND = [
+  ["#777", "dashed", "prior p(z)"],
+  ["#000", "solid", "true posterior p(z|x)"],
+  ["#E69F00", "solid", "q(z); bar: ELBO"],
+  ["#D55E00", "solid", "gap = KL(q ‖ p(z|x))"],
+  ["#000", "dotted", "log p(x)"],
+];
 
 function render({ model, el: host }) {
   return mountWidget(model, host, "elbo-lab", (ctx) => {
@@ -145,7 +131,7 @@ function render({ model, el: host }) {
     canvas.width = 46 * font;
     canvas.height = 17 * font;
     const readout = el("output", { class: "vae-readout", "aria-live": "polite" });
-    ctx.root.append(ctx.panel, canvas, legend(), readout);
+    ctx.root.append(ctx.panel, canvas, legend(LEGEND), readout);
     ctx.placedPanel = true;
     // the button "q = true posterior" moves both sliders onto p(z|x)
     const c = ctx.spec.model;

@@ -65,23 +65,11 @@ function drawKL(canvas, mu, sigma, font) {
   return kl;
 }
 
-function legend(font) {
-  const item = (colour, dash, text) =>
-    el("span", { class: "vae-legend-item" }, [
-      el("span", {
-        class: "vae-swatch",
-        style: `border-top: 3px ${dash} ${colour}; width: 2em; display: inline-block;`,
-      }),
-      ` ${text}`,
-    ]);
-  return el("div", { class: "vae-caption" }, [
-    item("#0072B2", "solid", "q = N(μ, σ²)"),
-    " · ",
-    item("#787878", "solid", "p = N(0, 1) (shaded)"),
-    " · ",
-    item("#D55E00", "dashed", "q log(q/p), the KL integrand"),
-  ]);
-}
+const LEGEND = [
+  ["#0072B2", "solid", "q = N(μ, σ²)"],
+  ["#787878", "solid", "p = N(0, 1) (shaded)"],
+  ["#D55E00", "dashed", "q log(q/p), the KL integrand"],
+];
 
 function render({ model, el: host }) {
   return mountWidget(model, host, "kl", (ctx) => {
@@ -89,7 +77,7 @@ function render({ model, el: host }) {
     const canvas = el("canvas", { class: "vae-picture", role: "img" });
     canvas.width = 40 * font;
     canvas.height = 18 * font;
-    ctx.root.append(ctx.panel, canvas, legend(font));
+    ctx.root.append(ctx.panel, canvas, legend(LEGEND));
     ctx.placedPanel = true;
     return (values) => {
       const kl = drawKL(canvas, values.mu, values.sigma, font);
