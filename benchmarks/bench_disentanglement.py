@@ -8,7 +8,7 @@ means (20 equal-width bins, plug-in MI, normalised by the factor's entropy, as i
 disentanglement_lib), the gap per factor, the rate, and the exact total correlation
 (q(z) summed over the whole grid; outer average over 600 images). Seeds of one recipe are
 summarised as mean ± standard deviation (a recipe is its name up to _sN and its image size,
-so the 24×24 sweep's betavae_b4 and the 32×32 betavae_b4_s0 … are two recipes). Then, for
+so a 24×24 model and the 32×32 models of the same β are two recipes). Then, for
 every recipe with at least 3 seeds, the targets of the β-VAE issue:
 
 - MIG ≥ 0.30, mean over its seeds;
@@ -63,8 +63,8 @@ def main() -> None:
     grids = {}
     for name in names:
         run = measure(name, grids)
-        # seeds of one recipe share a name up to _sN; the image size keeps the old 24×24
-        # sweep (betavae_b4) apart from the 32×32 recipe of the same β (betavae_b4_s0 …)
+        # seeds of one recipe share a name up to _sN; the image size keeps a 24×24 model
+        # apart from the 32×32 recipe of the same β
         stem = re.sub(r"_s\d+$", "", name)
         recipes[f"{stem} {run['side']}px"].append(run)
     header = "recipe                 seeds   MIG            rate    TC     " + "  ".join(

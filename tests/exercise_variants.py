@@ -80,10 +80,10 @@ VARIANTS = [
     # --- 07 β-VAE
     (
         "07_beta_vae.ipynb",
-        "c29",
-        'models[4.0], x[::97], kl=sweep[4.0]["kl_j"]',
-        'models[16.0], x[::97], kl=sweep[16.0]["kl_j"]',
-        "ex. 1: the traversal widget on the β = 16 model",
+        "p2c19",
+        "explorer.switch(label[SHOW])",
+        'explorer.switch("β=8 s1")',
+        "ex. 1: the traversal widget switched to β = 8, seed 1",
     ),
     # --- 08 beyond
     ("08_beyond.ipynb", "c17", "seed=0)", "seed=1)", "ex. 1: retrain the document VAE, seed=1"),

@@ -45,7 +45,7 @@ def test_all_latents_gives_every_slider():
     [
         (("slides", "vae2"), "view"),
         (("explorer", "vae3"), "model"),
-        (("explorer", "betavae_b4"), "MNIST"),
+        (("explorer", "betavae_b4_s0"), "MNIST"),
         (("traversal", "ae2"), "autoencoder"),
         (("explorer", "vae2", "huge"), "size"),
     ],

@@ -182,3 +182,47 @@ def test_bad_arguments_are_refused_by_name(model, images, kwargs, match):
         TraversalExplorer(model, **kwargs)
     with pytest.raises(TypeError, match="latent_dim"):
         TraversalExplorer(object(), images)
+
+
+def test_a_dict_of_models_is_switched_by_a_radio_group(model, images):
+    torch.manual_seed(5)
+    other = VAE(image_shape=(1, 12, 12), hidden=(16,), latent_dim=4).eval()
+    kl = {"a": np.array([0.0, 2.5, 0.0, 1.0]), "b": np.array([3.0, 0.0, 0.0, 0.5])}
+    explorer = TraversalExplorer({"a": model, "b": other}, images, index=2, kl=kl)
+    assert explorer.controls["model"].spec["options"] == ["a", "b"]
+    weights_a = explorer.view.weights
+    explorer.switch("b")
+    # the base code, the picture and the decoder sent to the browser are the new model's
+    with torch.no_grad():
+        mu = other.encode(images[2:3])[0][0].numpy()
+    np.testing.assert_allclose(explorer.z, mu, atol=1e-6)
+    np.testing.assert_allclose(explorer.image, decode(other, explorer.z), atol=1e-7)
+    assert explorer.view.weights != weights_a
+    shown = js_forward(explorer.view.decoder, explorer.view.weights, explorer.z[None])
+    np.testing.assert_allclose(shown[0], explorer.image.ravel(), atol=1e-6)
+    assert explorer.view.data["labels"]["z1"] == "z₁ (KL 3.0)"
+    assert explorer.digest().startswith("model b; base #2; moved: none")
+    with pytest.raises(ValueError, match="model must be one of"):
+        explorer.switch("c")
+    with pytest.raises(ValueError, match="same labels"):
+        TraversalExplorer({"a": model, "b": other}, images, kl=kl["a"])
+    small = VAE(image_shape=(1, 12, 12), hidden=(16,), latent_dim=2)
+    with pytest.raises(ValueError, match="one latent size"):
+        TraversalExplorer({"a": model, "b": small}, images)
+
+
+def test_a_shipped_broadcast_decoder_is_decoded_alike_by_torch_and_the_browser():
+    """The pixel grid (u, v) is not read from the float16 file but recomputed exactly, as the
+    browser computes it: otherwise torch and the browser differ by up to 2e-3."""
+    from vae_teach.pretrained import load_pretrained
+    from vae_teach.widgets.latent_explorer import browser_decoder
+
+    model = load_pretrained("betavae_b4_s0")
+    v, u = torch.meshgrid(torch.linspace(-1, 1, 32), torch.linspace(-1, 1, 32), indexing="ij")
+    torch.testing.assert_close(model.decoder.coords, torch.stack([u.ravel(), v.ravel()], 1))
+    traits = browser_decoder(model)
+    z = torch.linspace(-2.5, 2.5, 30).reshape(3, 10)
+    with torch.no_grad():
+        expected = model.decode_image(z).reshape(3, -1).numpy()
+    shown = js_forward(traits["decoder"], traits["weights"], z.numpy())
+    np.testing.assert_allclose(shown, expected, atol=1e-6)

@@ -53,9 +53,18 @@ class BroadcastDecoder(nn.Module):
         v, u = torch.meshgrid(
             torch.linspace(-1, 1, height), torch.linspace(-1, 1, width), indexing="ij"
         )
-        self.register_buffer("coords", torch.stack([u.reshape(-1), v.reshape(-1)], 1))
+        # not saved with the weights: a file in float16 would round the grid (the browser, and
+        # training, use the exact one); recomputed from the image shape instead
+        self.register_buffer(
+            "coords", torch.stack([u.reshape(-1), v.reshape(-1)], 1), persistent=False
+        )
         # (B, P, Z + 2) -> (B, P, C)
         self.net = mlp((latent_dim + 2, *hidden, channels), final_activation=False)
+
+    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
+        # files written before the grid was left out hold a float16 copy of it: ignored
+        state_dict.pop(prefix + "coords", None)
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
 
     def forward(self, z):
         """z (B, Z) -> logits (B, C·H·W), channel by channel as the images are stored."""

@@ -1,7 +1,7 @@
 """Presenter: one widget alone in a browser window, served by Voilà on this computer.
 
     vae-teach present explorer                 # notebook 06's latent explorer, vae2
-    vae-teach present traversal --model betavae_b16    # notebook 07's traversal widget
+    vae-teach present traversal --model betavae_b8_s1  # notebook 07's traversal widget
 
 Writes a two-cell notebook into a temporary folder (page style, then the widget built with its
 public constructor at presenter size), serves it with Voilà on 127.0.0.1 (only the outputs are
@@ -30,7 +30,7 @@ import nbformat
 VIEWS = {
     # view -> default model, and which models it takes
     "explorer": "vae2",
-    "traversal": "betavae_b4",
+    "traversal": "betavae_b4_s0",
 }
 MNIST_MODELS = ("vae2", "vae20", "ae2", "dae2")
 
@@ -82,10 +82,12 @@ import torch
 from vae_teach.disentanglement import kl_per_dimension
 from vae_teach.widgets import TraversalExplorer
 from vae_teach.pretrained import load_pretrained
-from vae_teach.sprites import make_sprites
+from vae_teach.sprites import SPRITES32, make_sprites
 
 model = load_pretrained({model!r})
-x = make_sprites(grid=True).images  # notebook 07's sprites, every factor combination
+# every factor combination of the sprites the model was trained on: 32×32 or 24×24
+setting = SPRITES32 if model.image_shape[-1] == SPRITES32["size"] else {{}}
+x = make_sprites(grid=True, **setting).images
 with torch.no_grad():
     kl = kl_per_dimension(*model.encode(x))
 dims = {dims}
@@ -275,7 +277,7 @@ def main(argv=None) -> int:
         "--model",
         help=f"a shipped model (default: explorer {VIEWS['explorer']}, traversal "
         f"{VIEWS['traversal']}); explorer: {', '.join(MNIST_MODELS)}; traversal: a VAE, "
-        "e.g. betavae_b16 or vae20",
+        "e.g. betavae_b8_s1 or vae20",
     )
     parser.add_argument("--size", default="presenter", choices=["presenter", "normal"])
     parser.add_argument("--port", type=int, help="port on 127.0.0.1 (default: a free one)")

@@ -1,10 +1,10 @@
-"""Measures the numbers of the worked answers: notebook 01 exercises 2-5 (seed, fitted scale, bins, 20 epochs) and 07 exercise 5 (free bits).
+"""Measures the numbers of the worked answers: notebook 01 exercises 2-5 (seed, fitted scale, bins, 20 epochs) and 07 exercises 5 (free bits) and 6 (40 epochs of collapse).
 
 Run from the repository root, one at a time, with VAE_TEACH_DATA set and OMP_NUM_THREADS=1:
 `python solutions/measurements/answers_01_and_07_training.py`. It prints what the answers in solutions/NN_name.md quote.
 """
 
-# Training-based numbers for the worked answers (notebook 01 exercises 2-5, 07 exercise 5).
+# Training-based numbers for the worked answers (notebook 01 exercises 2-5, 07 exercises 5-6).
 import time
 
 import numpy as np
@@ -75,7 +75,7 @@ for seed, epochs in [(0, 8), (1, 8), (0, 20)]:
     res[(seed, epochs)] = row
     print((seed, epochs), row, f"{time.time() - t0:.0f}s", flush=True)
 
-# 07 exercise 5: free bits λ = 3, β = 1 on x_small; samples vs models[1.0]
+# 07 exercise 5: free bits λ = 3 against λ = 0 (β = 1, 40 epochs on x_small): KL and prior samples
 from vae_teach.disentanglement import free_bits_kl, kl_per_dimension
 from vae_teach.likelihoods import bernoulli_log_likelihood
 from vae_teach.models import VAE
@@ -96,44 +96,51 @@ class FreeBitsVAE(VAE):  # as notebook 07 writes it
         return {"loss": recon + self.beta * penalty, "recon": recon, "kl": kl}
 
 
-from vae_teach.pretrained import load_pretrained
+import matplotlib  # noqa: E402
 
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+
+ARCH = dict(image_shape=(1, 24, 24), hidden=(96, 48), latent_dim=8)
 x_small = make_sprites(2048, seed=1).images
-torch.manual_seed(0)
-fb = FreeBitsVAE(image_shape=(1, 24, 24), hidden=(96, 48), latent_dim=8, beta=1.0, free_bits=3.0)
-h = fit(fb, x_small, epochs=10, batch_size=64, lr=2e-3, seed=0, progress=False)
-b1 = load_pretrained("betavae_b1")
-with torch.no_grad():
-    kl_fb = kl_per_dimension(*fb.encode(x_small[:512]))
-    kl_b1 = kl_per_dimension(*b1.encode(x_small[:512]))
+samples = {}
+for lam in (0.0, 3.0):
     torch.manual_seed(0)
-    s_fb = fb.sample(16)
-    torch.manual_seed(0)
-    s_b1 = b1.sample(16)
-
-
-def shapes(s):  # ink per sample and share of samples with a blob (ink > 5 px)
-    ink = s.flatten(1).sum(1)
-    return (
-        float(ink.mean()),
-        float((ink > 5).float().mean()),
-        float(s.flatten(1).max(1).values.mean()),
+    fb = FreeBitsVAE(**ARCH, beta=1.0, free_bits=lam)
+    h = fit(fb, x_small, epochs=40, batch_size=64, lr=2e-3, seed=0, progress=False)
+    with torch.no_grad():
+        kl_j = kl_per_dimension(*fb.encode(x_small[:512]))
+        torch.manual_seed(0)
+        samples[lam] = fb.sample(64)
+    ink = samples[lam].flatten(1).sum(1).mean()
+    peak = samples[lam].flatten(1).max(1).values.mean()
+    print(
+        f"λ = {lam:g}: KL per latent {kl_j.numpy().round(2).tolist()}, total {kl_j.sum():.1f} nats, "
+        f"D {h.last('train_recon'):.1f}; 64 prior samples: ink {ink:.1f} px, peak grey {peak:.2f}"
     )
-
-
-print(
-    "freebits3 kl_j",
-    kl_fb.numpy().round(2).tolist(),
-    "total",
-    float(kl_fb.sum()),
-    "recon",
-    h.last("train_recon"),
-)
-print("b1 kl_j", kl_b1.numpy().round(2).tolist(), "total", float(kl_b1.sum()))
-print("samples ink/blob share/max: fb", shapes(s_fb), "b1", shapes(s_b1))
-from vae_teach.plots import show_images  # noqa: E402
-
-titles = ["β = 1 (betavae_b1)"] + [""] * 7 + ["free bits λ = 3"] + [""] * 7
-fig = show_images(torch.cat([s_b1[:8], s_fb[:8]]), nrow=8, titles=titles, scale=0.8)
+print(f"the sprites themselves: ink {x_small.flatten(1).sum(1).mean():.1f} px")
+fig, axes = plt.subplots(2, 8, figsize=(8, 2.3))
+for row, lam in enumerate((0.0, 3.0)):
+    for c in range(8):
+        axes[row, c].imshow(samples[lam][c, 0], cmap="gray", vmin=0, vmax=1)
+        axes[row, c].set_xticks([]), axes[row, c].set_yticks([])
+    axes[row, 0].set_title(f"λ = {lam:g}", fontsize=8, loc="left")
 fig.savefig("solutions/figures/07_exercise5.png", dpi=70)
+
+# 07 exercise 6: constant β = 16 for 40 epochs, seeds 0-2
+for seed in range(3):
+    torch.manual_seed(seed)
+    vae = VAE(**ARCH, beta=16.0)
+    h = fit(vae, x_small, epochs=40, batch_size=64, lr=2e-3, seed=seed, progress=False)
+    with torch.no_grad():
+        kl_j = kl_per_dimension(*vae.encode(x_small[:512]))
+    rates = np.array(h["train_kl"])
+    # the first epoch (counted from 1) after the first two whose rate exceeds 0.3 nats
+    leaves = int(np.argmax(rates[2:] > 0.3)) + 3 if (rates[2:] > 0.3).any() else None
+    objective = h.last("train_recon") + 16 * h.last("train_kl")
+    print(
+        f"seed {seed}: leaves the plateau in epoch {leaves}; final KL {kl_j.sum():.2f} nats, "
+        f"{int((kl_j > 0.1).sum())} active latents, D {h.last('train_recon'):.1f}, D + 16 R {objective:.1f}"
+    )
 print(f"done {time.time() - t0:.0f}s")

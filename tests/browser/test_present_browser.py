@@ -51,7 +51,7 @@ PICTURE_PX = 400
 # view -> (data-widget, the widget's text that must show, the model the command serves)
 VIEWS = {
     "explorer": ("latent-explorer", "jump to test digit", "vae2"),
-    "traversal": ("traversal", "base image #", "betavae_b4"),
+    "traversal": ("traversal", "base image #", "betavae_b4_s0"),
 }
 
 

@@ -5,6 +5,9 @@ The codes of all base images (N, Z) and their pixels (N·H·W bytes) are sent on
 decoder runs in the browser (js/traversal.js), so choosing a base image, moving a slider and
 going back to the base all redraw there, with no kernel (a static HTML export works too). The
 kernel keeps the same picture as an array (`.image`) for checks and `digest()`.
+
+Given a dict of models (e.g. one per β and seed), a "model" radio group switches between them:
+the kernel encodes the base images with the chosen model and sends its decoder, once per switch.
 """
 
 import numpy as np
@@ -13,6 +16,7 @@ import torch
 from vae_teach.widgets.base import (
     Widget,
     button,
+    choice,
     grey_bytes,
     number,
     slider,
@@ -46,6 +50,22 @@ def traversal_grid(model, z, dims, values) -> torch.Tensor:
     for r, d in enumerate(dims):
         grid[r * len(values) : (r + 1) * len(values), d] = values
     return model.decode_image(grid)
+
+
+def _check_models(model, kl) -> tuple[dict, dict]:
+    """({label: model}, {label: kl or None}) from one model or a dict of them (same latent size)."""
+    if not isinstance(model, dict):
+        return {None: model}, {None: kl}
+    if not model or not all(isinstance(k, str) for k in model):
+        raise ValueError(f"a dict of models must map str labels to models, got {list(model)}")
+    if kl is not None and (not isinstance(kl, dict) or set(kl) != set(model)):
+        raise ValueError(
+            f"with a dict of models, kl must be a dict with the same labels {list(model)}"
+        )
+    sizes = {getattr(m, "latent_dim", None) for m in model.values()}
+    if len(sizes) != 1:
+        raise ValueError(f"the models must have one latent size, got {sorted(map(str, sizes))}")
+    return dict(model), {k: None if kl is None else kl[k] for k in model}
 
 
 def _check_arguments(model, images, dims, kl, z_range):
@@ -85,11 +105,14 @@ class TraversalExplorer(Widget):
     """A slider per latent over an encoded base image: move one, the others stay (07).
 
     Args:
-        model: a trained VAE (or AE) with `encode`, `decode_image` and `latent_dim`.
+        model: a trained VAE (or AE) with `encode`, `decode_image` and `latent_dim`; or a dict
+            {label: model} of models with the same latent size, switched by a radio group
+            (the first is shown at the start).
         images: (N, 1, H, W) base images to choose from; each is encoded to its mean μ(x).
         index: the base image at the start.
         dims: the latents that get a slider (default all), e.g. the active ones.
-        kl: optional (Z,) average KL per latent, shown next to its name (active or not).
+        kl: optional (Z,) average KL per latent, shown next to its name (active or not); with
+            a dict of models, a dict {label: (Z,) KL} with the same labels.
         z_range: range of every slider; ±3 prior standard deviations by default.
         size: "normal" or "presenter".
     """
@@ -99,32 +122,59 @@ class TraversalExplorer(Widget):
     def __init__(
         self, model, images, index=0, dims=None, kl=None, z_range=(-3.0, 3.0), size="normal"
     ):
-        self.latent_dim, self.dims, self.kl, self.z_range = _check_arguments(
-            model, images, dims, kl, z_range
-        )
-        self.model, self.images = model, images.detach().float()
-        # encoder means of all base images: (N, Z)
-        self.codes = encode_codes(model, self.images)[0].astype(np.float32)
+        self.models, self.kls = _check_models(model, kl)
+        self.label = next(iter(self.models))
+        for label, m in self.models.items():
+            _, self.dims, self.kls[label], self.z_range = _check_arguments(
+                m, images, dims, self.kls[label], z_range
+            )
+        self.latent_dim, self.images = self.model.latent_dim, images.detach().float()
         self.index = self._check_index(index)
-        self._base, self._clicks, self._cache = self.codes[self.index].copy(), 0, (None, None)
+        self._clicks, self._cache = 0, (None, None)
+        traits = self._load_model()
         n = len(self.images)
         controls = [number("index", "base image #", 0, n - 1)]
         controls += [button("reset", "back to the base image")]
+        if len(self.models) > 1:
+            # the kernel encodes with the new model and sends its decoder: wait for it
+            controls.insert(0, {**choice("model", "model", list(self.models)), "kernel_only": True})
         controls += _sliders(self.dims, self.kl, self.z_range)
-        values = {"index": self.index, "reset": 0, **self._slider_values(self._base)}
-        traits = browser_decoder(model)
-        # no MLP the browser can run: the kernel decodes and sends the pixels
-        self._kernel = not traits
+        values = {"model": self.label, "index": self.index, "reset": 0}
+        values |= self._slider_values(self._base)
         _, _, h, w = self.images.shape
         spec = {"height": h, "width": w, "latent_dim": self.latent_dim, "dims": list(self.dims)}
         spec["render"] = "kernel" if self._kernel else "browser"
-        # every base image's pixels (N·H·W bytes) and code (N·Z numbers), sent once
+        # every base image's pixels (N·H·W bytes), sent once
         traits["pixels"] = grey_bytes(self.images[:, 0].reshape(n * h, w))
-        self._codes = [float(v) for v in self.codes.reshape(-1)]
         self._build(controls, values, size, spec=spec, **traits)
         self._publish()
         self.sliders = [self.controls[f"z{d + 1}"] for d in self.dims]
         self.index_box, self.reset_button = self.controls["index"], self.controls["reset"]
+
+    @property
+    def model(self):
+        """The model shown now."""
+        return self.models[self.label]
+
+    @property
+    def kl(self):
+        """The (Z,) average KL per latent of the model shown now, or None."""
+        return self.kls[self.label]
+
+    def _load_model(self) -> dict:
+        """Encode the base images with the current model; its decoder traits for the browser."""
+        # encoder means of all base images: (N, Z), sent as a flat N·Z list
+        self.codes = encode_codes(self.model, self.images)[0].astype(np.float32)
+        self._codes = [float(v) for v in self.codes.reshape(-1)]
+        self._base, self._cache = self.codes[self.index].copy(), (None, None)
+        traits = browser_decoder(self.model)
+        # no MLP the browser can run: the kernel decodes and sends the pixels
+        self._kernel = not traits
+        return traits
+
+    def switch(self, label: str) -> None:
+        """Show model `label` (one of the dict's labels) on the same base image."""
+        self.set_values(model=label)
 
     # -- reading and setting z ------------------------------------------------------------
     def _check_index(self, index) -> int:
@@ -179,8 +229,9 @@ class TraversalExplorer(Widget):
         self._publish()
 
     def _publish(self) -> None:
-        """Send what the browser needs besides the controls: codes, base, kernel pixels."""
+        """Send what the browser needs besides the controls: codes, base, labels, kernel pixels."""
         data = {"codes": self._codes, "base": [float(v) for v in self._base]}
+        data["labels"] = {c["name"]: c["label"] for c in _sliders(self.dims, self.kl, self.z_range)}
         if self._kernel:
             data["decoded"] = list(grey_bytes(self.image))
         if data != self.view.data:
@@ -198,7 +249,14 @@ class TraversalExplorer(Widget):
     def update(self) -> None:
         """A new base image or a reset click (from the browser or code): rebase; then redraw."""
         values = self.view.values
-        if values["index"] != self.index or values["reset"] != self._clicks:
+        if values.get("model", self.label) != self.label:
+            self.label = values["model"]
+            with self.view.hold_sync():
+                traits = self._load_model() or {"decoder": {}, "weights": b""}
+                for name, value in traits.items():
+                    setattr(self.view, name, value)
+                self._rebase(self.codes[self.index])
+        elif values["index"] != self.index or values["reset"] != self._clicks:
             self.index, self._clicks = values["index"], values["reset"]
             self._rebase(self.codes[self.index])
         elif self._kernel:
@@ -231,8 +289,9 @@ class TraversalExplorer(Widget):
         rows, cols = np.indices(image.shape)
         ink = max(image.sum(), 1e-8)
         centre = (rows * image).sum() / ink, (cols * image).sum() / ink
+        model = "" if self.label is None else f"model {self.label}; "
         return (
-            f"base #{self.index}; moved: {moved}; image {'x'.join(map(str, image.shape))}, "
+            f"{model}base #{self.index}; moved: {moved}; image {'x'.join(map(str, image.shape))}, "
             f"ink {image.sum():.0f} px, centre ({centre[0]:.1f}, {centre[1]:.1f}); "
             f"{len(self.dims)} sliders; size {self.size}"
         )

@@ -1,6 +1,7 @@
 // Notebook 07: a slider per latent over an encoded base image. The codes μ(x) of every base
 // image and their pixels came once from the kernel, the decoder p_θ(x|z) runs here: choosing a
-// base image, moving a slider and going back to the base all redraw without the kernel.
+// base image, moving a slider and going back to the base all redraw without the kernel. A switch
+// of model (when there is a "model" choice) waits for the kernel: new codes and a new decoder.
 
 /** The latent vector shown: the base code, with each slider's coordinate replaced. */
 function currentZ(spec, base, values) {
@@ -25,6 +26,14 @@ function sliderValues(spec, z) {
   return out;
 }
 
+/** Slider labels of the model shown ("z₁ (KL 2.3)"), from the kernel's data.labels. */
+function relabel(controls, labels) {
+  for (const [name, text] of Object.entries(labels || {})) {
+    const label = controls[name]?.node.querySelector(".vae-label");
+    if (label) label.textContent = text;
+  }
+}
+
 function labelled(canvas, caption) {
   return el("div", { class: "vae-column" }, [canvas, caption]);
 }
@@ -33,7 +42,7 @@ function render({ model, el: host }) {
   return mountWidget(model, host, "traversal", (ctx) => {
     const { spec } = ctx;
     const [w, h] = [spec.width, spec.height];
-    const decoder = browserDecoder(model);
+    let decoder = browserDecoder(model);
     const inputs = uint8Trait(model, "pixels"); // N·H·W bytes, base image i at i·H·W
     let data = model.get("data");
     let base = Float32Array.from(data.base);
@@ -56,9 +65,12 @@ function render({ model, el: host }) {
       base = Float32Array.from(codeOf(data.codes, spec, index));
       return sliderValues(spec, base);
     };
+    // new data: a new base, or (after a switch of model) new codes, labels and decoder
     ctx.listen("change:data", () => {
       data = model.get("data");
       base = Float32Array.from(data.base);
+      decoder = browserDecoder(model);
+      relabel(ctx.controls, data.labels);
       ctx.redraw();
     });
     return (values) => {
