@@ -24,16 +24,10 @@ import torch
 
 from vae_teach.disentanglement import kl_per_dimension, mig, tc_decomposition
 from vae_teach.pretrained import available, load_pretrained
-from vae_teach.sprites import FACTORS, SPRITES32, make_sprites
+from vae_teach.sprites import FACTORS, grid_for
 
 TARGET_MIG, TARGET_GAP = 0.30, 0.4
 NAMED = ("pos_x", "pos_y", "scale")
-
-
-def grid_for(model):
-    """The factor grid matching the model's image size (24: the default, 32: SPRITES32)."""
-    side = model.image_shape[-1]
-    return make_sprites(grid=True, **(SPRITES32 if side == SPRITES32["size"] else {}))
 
 
 @torch.no_grad()
@@ -42,7 +36,7 @@ def measure(name, grids):
     model = load_pretrained(name)
     side = model.image_shape[-1]
     if side not in grids:
-        grids[side] = grid_for(model)
+        grids[side] = grid_for(side)
     grid = grids[side]
     mu, logvar = model.encode(grid.images)
     result = mig(mu, grid.factors)

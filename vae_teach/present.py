@@ -82,12 +82,10 @@ import torch
 from vae_teach.disentanglement import kl_per_dimension
 from vae_teach.widgets import TraversalExplorer
 from vae_teach.pretrained import load_pretrained
-from vae_teach.sprites import SPRITES32, make_sprites
+from vae_teach.sprites import grid_for
 
 model = load_pretrained({model!r})
-# every factor combination of the sprites the model was trained on: 32×32 or 24×24
-setting = SPRITES32 if model.image_shape[-1] == SPRITES32["size"] else {{}}
-x = make_sprites(grid=True, **setting).images
+x = grid_for(model.image_shape[-1]).images  # every factor combination of its sprites
 with torch.no_grad():
     kl = kl_per_dimension(*model.encode(x))
 dims = {dims}

@@ -243,6 +243,13 @@ def make_sprites(
     )
 
 
+def grid_for(image_size: int) -> Sprites:
+    """The factor grid of the sprites a model of that image size was trained on: SPRITES32's
+    for 32, the default levels otherwise (24 × 24), e.g. `grid_for(model.image_shape[-1])`."""
+    setting = SPRITES32 if image_size == SPRITES32["size"] else {"size": image_size}
+    return make_sprites(grid=True, **setting)
+
+
 def _continuous_draw(rng, index, values, ranges):
     """Scale, rotation, position uniform on `ranges` (shape kept); with the nearest levels."""
     columns = [values["shape"][index[:, 0]]]

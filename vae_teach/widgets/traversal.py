@@ -172,6 +172,16 @@ class TraversalExplorer(Widget):
         self._kernel = not traits
         return traits
 
+    def _show_model(self, label) -> None:
+        """Encode with model `label` and send its decoder, codes and labels in one message."""
+        self.label = label
+        with self.view.hold_sync():
+            # a model the browser cannot run sends no decoder: the kernel draws its pictures
+            traits = {"decoder": {}, "weights": b""} | self._load_model()
+            for name, value in traits.items():
+                setattr(self.view, name, value)
+            self._rebase(self.codes[self.index])
+
     def switch(self, label: str) -> None:
         """Show model `label` (one of the dict's labels) on the same base image."""
         self.set_values(model=label)
@@ -250,12 +260,7 @@ class TraversalExplorer(Widget):
         """A new base image or a reset click (from the browser or code): rebase; then redraw."""
         values = self.view.values
         if values.get("model", self.label) != self.label:
-            self.label = values["model"]
-            with self.view.hold_sync():
-                traits = self._load_model() or {"decoder": {}, "weights": b""}
-                for name, value in traits.items():
-                    setattr(self.view, name, value)
-                self._rebase(self.codes[self.index])
+            self._show_model(values["model"])
         elif values["index"] != self.index or values["reset"] != self._clicks:
             self.index, self._clicks = values["index"], values["reset"]
             self._rebase(self.codes[self.index])

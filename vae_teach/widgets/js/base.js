@@ -96,7 +96,10 @@ function sliderControl(spec, value, onInput) {
     input.setAttribute("aria-valuetext", readout.textContent);
   };
   set(value);
-  return { node: el("div", { class: "vae-control vae-slider" }, [label, input, readout]), set };
+  // a new text for the label, e.g. another model's KL for this latent (traversal)
+  const setLabel = (text) => (label.textContent = text);
+  const node = el("div", { class: "vae-control vae-slider" }, [label, input, readout]);
+  return { node, set, setLabel };
 }
 
 /** Radio buttons (one choice of spec.options); arrow keys move the choice, as in a radio group. */

@@ -28,10 +28,7 @@ function sliderValues(spec, z) {
 
 /** Slider labels of the model shown ("z₁ (KL 2.3)"), from the kernel's data.labels. */
 function relabel(controls, labels) {
-  for (const [name, text] of Object.entries(labels || {})) {
-    const label = controls[name]?.node.querySelector(".vae-label");
-    if (label) label.textContent = text;
-  }
+  for (const [name, text] of Object.entries(labels || {})) controls[name]?.setLabel(text);
 }
 
 function labelled(canvas, caption) {
