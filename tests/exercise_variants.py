@@ -80,7 +80,7 @@ VARIANTS = [
     # --- 07 β-VAE
     (
         "07_beta_vae.ipynb",
-        "p2c24",
+        "p2c25",
         "explorer.switch(label[SHOW])",
         'explorer.switch("β=8 s1")',
         "ex. 1: the traversal widget switched to β = 8, seed 1",
